@@ -1,0 +1,95 @@
+#pragma once
+// Dense: y = f(W x + b), fully connected with a fused activation.
+//   x: in × batch, W: out × in (PyTorch's layout; Keras' kernel is its transpose), b: out.
+// Backward, with dz = dy ⊙ f'(·):
+//   dW += dz xᵀ,  db += Σ_batch dz,  dx = Wᵀ dz.
+#include "ae/core/initializer.hpp"
+#include "ae/core/layer.hpp"
+
+namespace ae {
+
+template <class S = float>
+class Dense : public Layer<S> {
+public:
+    explicit Dense(Index units, Activation activation = Activation::linear,
+                   Initializer kernel_initializer = Initializer::glorot_uniform)
+        : units_(units), activation_(activation), init_(kernel_initializer) {
+        if (units <= 0) throw ConfigError("Dense: expected units > 0, got " + std::to_string(units));
+    }
+
+    std::string type() const override { return "Dense"; }
+
+    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
+        this->check_rows(x, in_, "input");
+        x_ = &x;
+        ensure_size(y, units_, x.cols());
+        y.noalias() = W_ * x;          // y: out × batch
+        y.colwise() += b_.col(0);
+        if (this->keep_logits_) z_ = y;
+        activate_inplace(activation_, y);
+        y_ = &y;
+    }
+
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
+        this->check_rows(dy, units_, "output gradient");
+        activation_backward(activation_, *y_, dy, dz_);  // dz: out × batch
+        backward_from_logits(dz_, dx);
+    }
+
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
+        dW_.noalias() += dz * x_->transpose();           // out × in
+        db_.col(0) += dz.rowwise().sum();
+        if (this->input_grad_needed_) {
+            ensure_size(dx, in_, dz.cols());
+            dx.noalias() = W_.transpose() * dz;          // in × batch
+        }
+    }
+
+    std::vector<Param<S>> parameters() override {
+        return {this->param("kernel", W_, dW_), this->param("bias", b_, db_)};
+    }
+
+    Config config() const override {
+        Config c;
+        c.set("units", units_).set("activation", to_string(activation_)).set("kernel_initializer",
+                                                                              to_string(init_));
+        return c;
+    }
+
+    Activation output_activation() const override { return activation_; }
+    const Matrix<S>* logits() const override { return this->keep_logits_ ? &z_ : nullptr; }
+
+    Index units() const { return units_; }
+    Activation activation() const { return activation_; }
+    Matrix<S>& kernel() { return W_; }
+    Matrix<S>& bias() { return b_; }
+    Matrix<S>& kernel_grad() { return dW_; }
+    const Matrix<S>& kernel() const { return W_; }
+    /// The input of the last forward pass (used by tied partners).
+    const Matrix<S>* last_input() const { return x_; }
+
+protected:
+    Shape do_build(const Shape& in, Rng& rng) override {
+        if (in.rank() != 1)
+            throw ShapeError("Dense: expected a vector input shape {n}, got " + in.str() +
+                             " (add a Flatten layer before it)");
+        in_ = in[0];
+        W_.resize(units_, in_);
+        initialize(W_, init_, double(in_), double(units_), rng);
+        b_ = Matrix<S>::Zero(units_, 1);
+        dW_ = Matrix<S>::Zero(units_, in_);
+        db_ = Matrix<S>::Zero(units_, 1);
+        return Shape{units_};
+    }
+
+private:
+    Index units_, in_ = 0;
+    Activation activation_;
+    Initializer init_;
+    Matrix<S> W_, b_, dW_, db_;
+    Matrix<S> z_, dz_;
+    const Matrix<S>* x_ = nullptr;
+    const Matrix<S>* y_ = nullptr;
+};
+
+} // namespace ae

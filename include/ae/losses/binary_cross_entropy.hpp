@@ -1,0 +1,55 @@
+#pragma once
+// Binary cross-entropy, element-wise: ℓ = -[t log p + (1 - t) log(1 - p)], reduced by
+// Reduction (mean over features and batch by default, as Keras).
+//  - From probabilities p: p is clipped to [1e-7, 1 - 1e-7] as Keras does.
+//  - From logits z (fused after a sigmoid, as Keras does when it can): stable form
+//        ℓ = max(z, 0) - z t + log(1 + exp(-|z|)),   dℓ/dz = sigmoid(z) - t = p - t.
+#include <algorithm>
+
+#include "ae/losses/loss.hpp"
+
+namespace ae {
+
+template <class S = float>
+class BinaryCrossEntropy : public Loss<S> {
+public:
+    explicit BinaryCrossEntropy(Reduction reduction = Reduction::mean) : reduction_(reduction) {}
+    std::string name() const override { return "BinaryCrossEntropy"; }
+
+    S value(const Matrix<S>& pred, const Matrix<S>& target) const override {
+        this->check_same_shape(pred, target);
+        auto p = pred.array().cwiseMax(S(eps)).cwiseMin(S(1 - eps));
+        auto t = target.array();
+        return -(t * p.log() + (S(1) - t) * (S(1) - p).log()).sum() / this->divisor(reduction_, pred);
+    }
+    void gradient(const Matrix<S>& pred, const Matrix<S>& target, Matrix<S>& dpred) const override {
+        this->check_same_shape(pred, target);
+        ensure_size(dpred, pred.rows(), pred.cols());
+        auto p = pred.array().cwiseMax(S(eps)).cwiseMin(S(1 - eps));
+        auto t = target.array();
+        // dℓ/dp = (p - t) / (p (1 - p)); zero where the clip is active, as in Keras.
+        const S inv_n = S(1) / this->divisor(reduction_, pred);
+        auto inside = (pred.array() > S(eps)) && (pred.array() < S(1 - eps));
+        dpred.array() = inside.select(inv_n * (p - t) / (p * (S(1) - p)), S(0));
+    }
+
+    bool fuses_with(Activation a) const override { return a == Activation::sigmoid; }
+    S value_from_logits(const Matrix<S>& z, const Matrix<S>&, const Matrix<S>& target) const override {
+        this->check_same_shape(z, target);
+        auto Z = z.array();
+        auto t = target.array();
+        return (Z.cwiseMax(S(0)) - Z * t + (-Z.abs()).exp().log1p()).sum() / this->divisor(reduction_, z);
+    }
+    void gradient_from_logits(const Matrix<S>&, const Matrix<S>& pred, const Matrix<S>& target,
+                              Matrix<S>& dz) const override {
+        this->check_same_shape(pred, target);
+        ensure_size(dz, pred.rows(), pred.cols());
+        dz.noalias() = (S(1) / this->divisor(reduction_, pred)) * (pred - target);
+    }
+
+private:
+    static constexpr double eps = 1e-7;
+    Reduction reduction_;
+};
+
+} // namespace ae

@@ -1,0 +1,54 @@
+#pragma once
+// Loss<S>: value(pred, target) and its gradient with respect to pred.
+// A loss may also work from the logits z of a fused output activation (BCE after sigmoid,
+// categorical cross-entropy after softmax): then value and gradient are computed from z,
+// which is exact for saturated outputs and skips the activation's derivative.
+#include <string>
+
+#include "ae/core/activation.hpp"
+#include "ae/core/error.hpp"
+#include "ae/core/matrix.hpp"
+
+namespace ae {
+
+/// How element losses are reduced to one number.
+///   mean:              mean over features and batch (Keras' default for MSE and BCE);
+///   sum_over_features: sum over features, mean over the batch (per-image totals, as VAEs use).
+enum class Reduction { mean, sum_over_features };
+
+template <class S = float>
+class Loss {
+public:
+    virtual ~Loss() = default;
+    virtual std::string name() const = 0;
+
+    virtual S value(const Matrix<S>& pred, const Matrix<S>& target) const = 0;
+    /// dpred = d value / d pred (same shape as pred).
+    virtual void gradient(const Matrix<S>& pred, const Matrix<S>& target, Matrix<S>& dpred) const = 0;
+
+    /// True when value_from_logits/gradient_from_logits apply after activation `a`.
+    virtual bool fuses_with(Activation /*a*/) const { return false; }
+    /// Loss given the logits z and pred = f(z).
+    virtual S value_from_logits(const Matrix<S>& /*z*/, const Matrix<S>& pred, const Matrix<S>& target) const {
+        return value(pred, target);
+    }
+    /// dz = d value / d z, given pred = f(z).
+    virtual void gradient_from_logits(const Matrix<S>& /*z*/, const Matrix<S>& /*pred*/, const Matrix<S>& /*target*/,
+                                      Matrix<S>& /*dz*/) const {
+        throw Error(name() + ": gradient_from_logits is not supported");
+    }
+
+protected:
+    void check_same_shape(const Matrix<S>& pred, const Matrix<S>& target) const {
+        if (pred.rows() != target.rows() || pred.cols() != target.cols())
+            throw ShapeError(name() + ": prediction is " + std::to_string(pred.rows()) + "×" +
+                             std::to_string(pred.cols()) + " but target is " + std::to_string(target.rows()) +
+                             "×" + std::to_string(target.cols()) + " (features × batch)");
+    }
+    /// The divisor that turns a sum of element losses into the reduced loss.
+    static S divisor(Reduction r, const Matrix<S>& pred) {
+        return r == Reduction::mean ? S(pred.size()) : S(pred.cols());
+    }
+};
+
+} // namespace ae

@@ -1,0 +1,181 @@
+#pragma once
+// Callbacks: small objects with optional hooks called by fit. A hook returning true stops
+// training (after the current batch or epoch). As ensmallen's callbacks and Keras' API.
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+#include <unistd.h>
+
+#include "ae/core/error.hpp"
+#include "ae/core/matrix.hpp"
+#include "ae/training/history.hpp"
+
+namespace ae {
+
+template <class S>
+class Sequential;
+
+/// Where fit is: passed to every hook.
+struct TrainingState {
+    int epoch = 0;            // 0-based
+    int epochs = 0;
+    Index batch = 0;          // 0-based within the epoch
+    Index batches = 0;        // per epoch
+    double batch_loss = 0;    // of the batch just trained
+    double running_loss = 0;  // mean over the epoch so far
+};
+
+template <class S = float>
+class Callback {
+public:
+    virtual ~Callback() = default;
+    virtual void on_train_begin(Sequential<S>&, const TrainingState&) {}
+    virtual bool on_batch_end(Sequential<S>&, const TrainingState&) { return false; }
+    virtual bool on_epoch_end(Sequential<S>&, const TrainingState&, const EpochLogs&) { return false; }
+    virtual void on_train_end(Sequential<S>&, const TrainingState&) {}
+};
+
+/// Progress: a bar redrawn per batch on a TTY, and one line per epoch
+///   "Epoch 3/50 - 1.21s - loss: 0.1043 - val_loss: 0.1021"
+template <class S = float>
+class ProgressBar : public Callback<S> {
+public:
+    explicit ProgressBar(std::FILE* out = stdout) : out_(out), tty_(isatty(fileno(out))) {}
+    bool on_batch_end(Sequential<S>&, const TrainingState& st) override {
+        if (!tty_ || (st.batch % 8 != 0 && st.batch + 1 != st.batches)) return false;
+        const int width = 30;
+        const int done = int(width * (st.batch + 1) / std::max<Index>(st.batches, 1));
+        std::string bar(std::size_t(done), '=');
+        bar.resize(width, '.');
+        std::fprintf(out_, "\rEpoch %d/%d [%s] %ld/%ld - loss: %.4f", st.epoch + 1, st.epochs, bar.c_str(),
+                     long(st.batch + 1), long(st.batches), st.running_loss);
+        std::fflush(out_);
+        return false;
+    }
+    bool on_epoch_end(Sequential<S>&, const TrainingState& st, const EpochLogs& logs) override {
+        if (tty_) std::fprintf(out_, "\r\033[K");
+        std::fprintf(out_, "Epoch %d/%d", st.epoch + 1, st.epochs);
+        auto sec = logs.find("seconds");
+        if (sec != logs.end()) std::fprintf(out_, " - %.2fs", sec->second);
+        for (auto& [k, v] : logs)
+            if (k != "seconds") std::fprintf(out_, " - %s: %.4f", k.c_str(), v);
+        std::fprintf(out_, "\n");
+        std::fflush(out_);
+        return false;
+    }
+
+private:
+    std::FILE* out_;
+    bool tty_;
+};
+
+/// Stop when a batch loss is NaN or infinite.
+template <class S = float>
+class TerminateOnNaN : public Callback<S> {
+public:
+    bool on_batch_end(Sequential<S>&, const TrainingState& st) override {
+        if (std::isfinite(st.batch_loss)) return false;
+        std::fprintf(stderr, "TerminateOnNaN: loss became %f at epoch %d, batch %ld; training stopped\n",
+                     st.batch_loss, st.epoch + 1, long(st.batch));
+        stopped_ = true;
+        return true;
+    }
+    bool stopped() const { return stopped_; }
+
+private:
+    bool stopped_ = false;
+};
+
+/// Stop when `monitor` has not improved by more than min_delta for `patience` epochs.
+/// With restore_best_weights, the weights of the best epoch are put back at the end.
+template <class S = float>
+class EarlyStopping : public Callback<S> {
+public:
+    explicit EarlyStopping(std::string monitor = "val_loss", int patience = 0, double min_delta = 0.0,
+                           bool restore_best_weights = false)
+        : monitor_(std::move(monitor)), patience_(patience), min_delta_(min_delta), restore_(restore_best_weights) {
+        if (patience < 0) throw ConfigError("EarlyStopping: expected patience >= 0, got " + std::to_string(patience));
+        if (min_delta < 0) throw ConfigError("EarlyStopping: expected min_delta >= 0, got " + std::to_string(min_delta));
+    }
+    void on_train_begin(Sequential<S>&, const TrainingState&) override {
+        best_ = std::numeric_limits<double>::infinity();
+        wait_ = 0;
+        stopped_epoch_ = -1;
+        best_weights_.clear();
+    }
+    bool on_epoch_end(Sequential<S>& model, const TrainingState& st, const EpochLogs& logs) override {
+        auto it = logs.find(monitor_);
+        if (it == logs.end())
+            throw ConfigError("EarlyStopping: metric '" + monitor_ + "' is not logged (missing validation_data?)");
+        if (it->second < best_ - min_delta_) {
+            best_ = it->second;
+            wait_ = 0;
+            if (restore_) {
+                auto params = model.parameters();
+                best_weights_.resize(params.size());
+                for (std::size_t i = 0; i < params.size(); ++i) best_weights_[i] = *params[i].value;
+            }
+            return false;
+        }
+        if (++wait_ > patience_) {
+            stopped_epoch_ = st.epoch;
+            return true;
+        }
+        return false;
+    }
+    void on_train_end(Sequential<S>& model, const TrainingState&) override {
+        if (!restore_ || best_weights_.empty()) return;
+        auto params = model.parameters();
+        for (std::size_t i = 0; i < params.size() && i < best_weights_.size(); ++i) *params[i].value = best_weights_[i];
+    }
+    /// The 0-based epoch at which training was stopped, or -1.
+    int stopped_epoch() const { return stopped_epoch_; }
+    double best() const { return best_; }
+
+private:
+    std::string monitor_;
+    int patience_;
+    double min_delta_;
+    bool restore_;
+    double best_ = std::numeric_limits<double>::infinity();
+    int wait_ = 0;
+    int stopped_epoch_ = -1;
+    std::vector<Matrix<S>> best_weights_;
+};
+
+/// Append one CSV row per epoch: epoch,<metrics in name order>. The header is written first.
+template <class S = float>
+class CsvLogger : public Callback<S> {
+public:
+    explicit CsvLogger(std::string path) : path_(std::move(path)) {}
+    void on_train_begin(Sequential<S>&, const TrainingState&) override { header_written_ = false; }
+    bool on_epoch_end(Sequential<S>&, const TrainingState& st, const EpochLogs& logs) override {
+        std::ofstream f(path_, header_written_ ? std::ios::app : std::ios::trunc);
+        if (!f) throw IoError("CsvLogger: cannot open '" + path_ + "' for writing");
+        if (!header_written_) {
+            f << "epoch";
+            for (auto& kv : logs) f << "," << kv.first;
+            f << "\n";
+            header_written_ = true;
+        }
+        f << st.epoch + 1;
+        char buf[64];
+        for (auto& kv : logs) {
+            std::snprintf(buf, sizeof buf, "%.9g", kv.second);
+            f << "," << buf;
+        }
+        f << "\n";
+        if (!f.flush()) throw IoError("CsvLogger: write to '" + path_ + "' failed");
+        return false;
+    }
+
+private:
+    std::string path_;
+    bool header_written_ = false;
+};
+
+} // namespace ae

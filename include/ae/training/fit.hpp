@@ -1,0 +1,150 @@
+#pragma once
+// Training, top to bottom: Sequential<S>::fit and Sequential<S>::evaluate.
+//
+//   for each epoch:
+//     shuffle (seeded)
+//     for each batch: zero grads → forward → loss + extra losses → backward → optimizer step → callbacks
+//     validation → History → callbacks
+//
+// When the loss fuses with the model's output activation (BCE after sigmoid, CCE after
+// softmax), loss and gradient are taken from the logits and the activation's derivative
+// is skipped: exact for saturated outputs and one pass cheaper.
+#include <chrono>
+#include <numeric>
+#include <string>
+
+#include "ae/models/sequential.hpp"
+
+namespace ae {
+
+namespace detail {
+template <class S>
+void check_xy(const Sequential<S>& model, const Matrix<S>& x, const Matrix<S>& y, const std::string& where) {
+    if (x.rows() != model.input_shape().size())
+        throw ShapeError(where + ": expected inputs of " + std::to_string(model.input_shape().size()) +
+                         " features per sample (model input " + model.input_shape().str() + "), got " +
+                         std::to_string(x.rows()));
+    if (y.rows() != model.output_shape().size())
+        throw ShapeError(where + ": expected targets of " + std::to_string(model.output_shape().size()) +
+                         " features per sample (model output " + model.output_shape().str() + "), got " +
+                         std::to_string(y.rows()));
+    if (x.cols() != y.cols())
+        throw ShapeError(where + ": inputs have " + std::to_string(x.cols()) + " samples (columns) but targets have " +
+                         std::to_string(y.cols()));
+    if (x.cols() == 0) throw ShapeError(where + ": expected at least one sample, got 0 columns");
+}
+
+// Copy the columns order[start, start + n) of src into dst.
+template <class S>
+void gather_columns(const Matrix<S>& src, const std::vector<Index>& order, Index start, Index n, Matrix<S>& dst) {
+    ensure_size(dst, src.rows(), n);
+    for (Index j = 0; j < n; ++j) dst.col(j) = src.col(order[std::size_t(start + j)]);
+}
+}  // namespace detail
+
+template <class S>
+History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOptions<S>& opt,
+                           std::vector<std::shared_ptr<Callback<S>>> callbacks) {
+    // ---- checks, before anything changes
+    if (!compiled()) throw ConfigError("fit: the model is not compiled (call compile(optimizer, loss) first)");
+    check_built("fit");
+    if (opt.epochs < 0) throw ConfigError("fit: expected epochs >= 0, got " + std::to_string(opt.epochs));
+    if (opt.batch_size <= 0) throw ConfigError("fit: expected batch_size > 0, got " + std::to_string(opt.batch_size));
+    detail::check_xy(*this, x, y, "fit");
+    if (opt.validation_data.present()) {
+        if (!opt.validation_data.y) throw ConfigError("fit: validation_data has inputs but no targets");
+        detail::check_xy(*this, *opt.validation_data.x, *opt.validation_data.y, "fit (validation_data)");
+    }
+    if (opt.verbose > 0) callbacks.insert(callbacks.begin(), std::make_shared<ProgressBar<S>>());
+
+    // ---- set up: fused loss path, no gradient for the model's input, parameter list
+    const bool fused = loss_->fuses_with(output_activation());
+    set_keep_logits(fused);
+    set_input_grad_needed(false);
+    std::vector<Param<S>> params = parameters();
+    Rng rng(opt.seed);
+    const Index n = x.cols();
+    std::vector<Index> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), Index(0));
+
+    TrainingState st;
+    st.epochs = opt.epochs;
+    st.batches = (n + opt.batch_size - 1) / opt.batch_size;
+    History history;
+    for (auto& cb : callbacks) cb->on_train_begin(*this, st);
+
+    bool stop = false;
+    for (int epoch = 0; epoch < opt.epochs && !stop; ++epoch) {
+        const auto t0 = std::chrono::steady_clock::now();
+        st.epoch = epoch;
+        if (opt.shuffle) rng.shuffle(order);
+        double loss_sum = 0;
+        Index seen = 0;
+
+        for (Index start = 0, b = 0; start < n && !stop; start += opt.batch_size, ++b) {
+            const Index nb = std::min(opt.batch_size, n - start);
+            detail::gather_columns(x, order, start, nb, fit_x_);
+            detail::gather_columns(y, order, start, nb, fit_y_);
+
+            for (auto& p : params) p.grad->setZero();
+            forward(fit_x_, fit_out_, Mode::training);
+
+            S loss;
+            if (fused) {
+                loss = loss_->value_from_logits(*logits(), fit_out_, fit_y_);
+                loss_->gradient_from_logits(*logits(), fit_out_, fit_y_, fit_dout_);
+            } else {
+                loss = loss_->value(fit_out_, fit_y_);
+                loss_->gradient(fit_out_, fit_y_, fit_dout_);
+            }
+            loss += extra_loss();  // extra losses add their gradients inside their layers' backward
+
+            if (fused) backward_from_logits(fit_dout_, fit_dx_);
+            else backward(fit_dout_, fit_dx_);
+            optimizer_->step(params);
+
+            loss_sum += double(loss) * double(nb);
+            seen += nb;
+            st.batch = b;
+            st.batch_loss = double(loss);
+            st.running_loss = loss_sum / double(seen);
+            for (auto& cb : callbacks) stop = cb->on_batch_end(*this, st) || stop;
+        }
+
+        EpochLogs logs;
+        logs["loss"] = loss_sum / double(std::max<Index>(seen, 1));
+        if (opt.validation_data.present())
+            logs["val_loss"] = evaluate(*opt.validation_data.x, *opt.validation_data.y, opt.batch_size);
+        logs["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        history.append(logs);
+        for (auto& cb : callbacks) stop = cb->on_epoch_end(*this, st, logs) || stop;
+    }
+
+    for (auto& cb : callbacks) cb->on_train_end(*this, st);
+    set_input_grad_needed(true);
+    return history;
+}
+
+template <class S>
+double Sequential<S>::evaluate(const Matrix<S>& x, const Matrix<S>& y, Index batch_size) {
+    if (!loss_) throw ConfigError("evaluate: the model is not compiled (call compile(optimizer, loss) first)");
+    check_built("evaluate");
+    if (batch_size <= 0) throw ConfigError("evaluate: expected batch_size > 0, got " + std::to_string(batch_size));
+    detail::check_xy(*this, x, y, "evaluate");
+    const bool fused = loss_->fuses_with(output_activation());
+    set_keep_logits(fused);
+    double total = 0;
+    for (Index start = 0; start < x.cols(); start += batch_size) {
+        const Index nb = std::min(batch_size, x.cols() - start);
+        ensure_size(batch_x_, x.rows(), nb);
+        batch_x_ = x.middleCols(start, nb);
+        ensure_size(eval_y_, y.rows(), nb);
+        eval_y_ = y.middleCols(start, nb);
+        forward(batch_x_, batch_y_, Mode::inference);
+        S loss = fused ? loss_->value_from_logits(*logits(), batch_y_, eval_y_) : loss_->value(batch_y_, eval_y_);
+        total += double(loss + extra_loss()) * double(nb);
+    }
+    return total / double(x.cols());
+}
+
+} // namespace ae

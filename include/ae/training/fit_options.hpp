@@ -1,0 +1,30 @@
+#pragma once
+// Options of Sequential::fit, with Keras' names and defaults. Use designated initialisers:
+//   model.fit(x, x, {.epochs = 5, .batch_size = 256, .validation_data = {x_val, x_val}});
+#include <cstdint>
+
+#include "ae/core/matrix.hpp"
+
+namespace ae {
+
+/// Validation inputs and targets, held by reference (they must outlive fit).
+template <class S>
+struct ValidationData {
+    ValidationData() = default;
+    ValidationData(const Matrix<S>& x_, const Matrix<S>& y_) : x(&x_), y(&y_) {}
+    const Matrix<S>* x = nullptr;
+    const Matrix<S>* y = nullptr;
+    bool present() const { return x != nullptr; }
+};
+
+template <class S = float>
+struct FitOptions {
+    int epochs = 1;
+    Index batch_size = 32;            // Keras' default
+    bool shuffle = true;              // reshuffle the samples every epoch
+    std::uint64_t seed = 0;           // seed of the shuffling Rng
+    ValidationData<S> validation_data{};
+    int verbose = 1;                  // 0: silent; 1: progress bar on a TTY, else a line per epoch
+};
+
+} // namespace ae
