@@ -66,6 +66,10 @@ public:
     /// Sub-layers, for containers (Sequential). Used to walk a model (save, names, flags).
     virtual std::vector<std::shared_ptr<Layer<S>>> children() const { return {}; }
 
+    /// Layers this one refers to without owning them (DenseTranspose's tied Dense). Model
+    /// files store these as indices into the model's layer tree, so ties survive save/load.
+    virtual std::vector<std::shared_ptr<Layer<S>>> links() const { return {}; }
+
     // --- Fused output activation, so a loss can work from logits (sigmoid+BCE, softmax+CCE).
     /// The activation applied last inside this layer (linear when none).
     virtual Activation output_activation() const { return Activation::linear; }

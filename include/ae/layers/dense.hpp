@@ -5,6 +5,7 @@
 //   dW += dz xᵀ,  db += Σ_batch dz,  dx = Wᵀ dz.
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
+#include "ae/models/registry.hpp"
 
 namespace ae {
 
@@ -56,6 +57,13 @@ public:
         return c;
     }
 
+    static std::shared_ptr<Dense> from_config(const LayerArgs<S>& a) {
+        detail::expect_counts(a, "Dense", 0, 0);
+        return std::make_shared<Dense>(Index(a.config.get_int("units")),
+                                       activation_from_string(a.config.get("activation")),
+                                       initializer_from_string(a.config.get("kernel_initializer")));
+    }
+
     Activation output_activation() const override { return activation_; }
     const Matrix<S>* logits() const override { return this->keep_logits_ ? &z_ : nullptr; }
 
@@ -93,3 +101,7 @@ private:
 };
 
 } // namespace ae
+
+namespace ae {
+AE_REGISTER_LAYER(Dense)
+}

@@ -36,6 +36,14 @@ public:
     /// decode(encode(x)).
     Matrix<S> reconstruct(const Matrix<S>& x, Index batch_size = 256) { return this->predict(x, batch_size); }
 
+    static std::shared_ptr<Autoencoder> from_config(const LayerArgs<S>& a) {
+        detail::expect_counts(a, "Autoencoder", 2, 0);
+        auto enc = std::dynamic_pointer_cast<Sequential<S>>(a.children[0]);
+        auto dec = std::dynamic_pointer_cast<Sequential<S>>(a.children[1]);
+        if (!enc || !dec) throw FormatError("Autoencoder: expected two Sequential children (encoder, decoder)");
+        return std::make_shared<Autoencoder>(enc, dec);
+    }
+
 private:
     static std::vector<LayerPtr<S>> checked(std::vector<SequentialPtr> parts) {
         if (!parts[0]) throw ConfigError("Autoencoder: encoder is null");
@@ -46,3 +54,7 @@ private:
 };
 
 } // namespace ae
+
+namespace ae {
+AE_REGISTER_LAYER(Autoencoder)
+}

@@ -15,6 +15,7 @@
 
 #include "ae/core/layer.hpp"
 #include "ae/losses/loss.hpp"
+#include "ae/models/registry.hpp"
 #include "ae/optimizers/optimizer.hpp"
 #include "ae/training/callbacks.hpp"
 #include "ae/training/fit_options.hpp"
@@ -111,7 +112,8 @@ public:
         for (std::size_t i = 0; i < layers_.size(); ++i) layers_[i]->set_input_grad_needed(i == 0 ? needed : true);
     }
 
-    /// Every parameter once (a layer shared twice is listed once); frozen if this model is.
+    /// Every parameter once (a layer shared twice is listed once), named "<model>/<layer>/<what>";
+    /// all frozen if this model is.
     std::vector<Param<S>> parameters() override {
         std::vector<Param<S>> out;
         std::set<const Matrix<S>*> seen;
@@ -119,9 +121,15 @@ public:
             for (auto& p : l->parameters())
                 if (seen.insert(p.value).second) {
                     if (!this->trainable()) p.trainable = false;
+                    if (!this->name().empty()) p.name = this->name() + "/" + p.name;
                     out.push_back(p);
                 }
         return out;
+    }
+
+    static std::shared_ptr<Sequential> from_config(const LayerArgs<S>& a) {
+        if (!a.links.empty()) throw FormatError("Sequential: expected no links, got " + std::to_string(a.links.size()));
+        return std::make_shared<Sequential>(a.children);
     }
 
     S extra_loss() const override {
@@ -265,5 +273,9 @@ private:
 };
 
 } // namespace ae
+
+namespace ae {
+AE_REGISTER_LAYER(Sequential)
+}
 
 #include "ae/training/fit.hpp"
