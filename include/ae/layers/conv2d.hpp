@@ -1,0 +1,193 @@
+#pragma once
+// Conv2D: y = f(W ⊛ x + b), a 2-D convolution (cross-correlation, as Keras) with a fused
+// activation, on HWC images (one sample per column).
+//   x: (H·W·C) × batch, y: (OH·OW·F) × batch, sizes and padding as Keras (layers/padding.hpp).
+//   W: F × (kh·kw·C), column (i·kw + j)·C + c = Keras' kernel[i, j, c, :]; b: F.
+// Forward, through patches (detail/im2col.hpp): cols = im2col(x): (kh·kw·C) × (OH·OW·batch),
+//   y viewed as F × (OH·OW·batch) = W cols + b, which is already the HWC batch layout.
+// Backward, with dz = dy ⊙ f'(·) viewed as F × (OH·OW·batch):
+//   dW += dz colsᵀ,  db += Σ_columns dz,  dx = col2im(Wᵀ dz).
+// The patches are built block by block (a few hundred KB at a time) and rebuilt in backward
+// rather than stored: streaming a whole batch's patches through memory costs more than the
+// copy.
+#include "ae/core/initializer.hpp"
+#include "ae/core/layer.hpp"
+#include "ae/layers/detail/im2col.hpp"
+#include "ae/layers/padding.hpp"
+#include "ae/models/registry.hpp"
+
+namespace ae {
+
+template <class S = float>
+class Conv2D : public Layer<S> {
+public:
+    Conv2D(Index filters, Size2D kernel_size, Size2D strides = 1, Padding padding = Padding::valid,
+           Activation activation = Activation::linear, Initializer kernel_initializer = Initializer::glorot_uniform)
+        : filters_(filters),
+          kernel_(kernel_size),
+          strides_(strides),
+          padding_(padding),
+          activation_(activation),
+          init_(kernel_initializer) {
+        if (filters <= 0) throw ConfigError("Conv2D: expected filters > 0, got " + std::to_string(filters));
+        if (!kernel_.positive())
+            throw ConfigError("Conv2D: expected a positive kernel size, got " + kernel_.str());
+        if (!strides_.positive()) throw ConfigError("Conv2D: expected positive strides, got " + strides_.str());
+    }
+
+    std::string type() const override { return "Conv2D"; }
+
+    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
+        this->check_rows(x, g_.in_size(), "input");
+        x_ = &x;
+        const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns();
+        const int nt = detail::conv_threads(B);
+        ensure_size(y, F * g_.out_pixels(), B);
+        detail::ensure_scratch(cols_, nt, K, block);
+        detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
+            Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
+            detail::im2col_block(g_, x.data(), g0, n, cols.data());
+            Eigen::Map<Matrix<S>> yb(y.data() + g0 * F, F, n);              // yb: F × n
+            yb.noalias() = W_ * cols;
+            yb.colwise() += b_.col(0);
+        });
+        if (this->keep_logits_) z_ = y;
+        activate_inplace(activation_, y);
+        y_ = &y;
+    }
+
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
+        this->check_rows(dy, this->output_shape().size(), "output gradient");
+        activation_backward(activation_, *y_, dy, dz_);  // dz: (OH·OW·F) × batch
+        backward_from_logits(dz_, dx);
+    }
+
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
+        this->check_rows(dz, this->output_shape().size(), "output gradient");
+        if (!x_ || x_->cols() != dz.cols())
+            throw ShapeError(this->describe() + ": backward needs the forward pass of the same batch first");
+        const Index B = dz.cols(), F = filters_, K = g_.patch_size(), P = g_.out_pixels(), block = block_columns();
+        const int nt = detail::conv_threads(B);
+        const bool need_dx = this->input_grad_needed_;
+        if (need_dx) ensure_size(dx, g_.in_size(), B);
+        detail::ensure_scratch(cols_, nt, K, block);
+        detail::ensure_scratch(dW_t_, nt, F, K);
+        detail::ensure_scratch(db_t_, nt, F, 1);
+        for (int t = 0; t < nt; ++t) {
+            dW_t_[std::size_t(t)].setZero();
+            db_t_[std::size_t(t)].setZero();
+        }
+        detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
+            Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
+            detail::im2col_block(g_, x_->data(), g0, n, cols.data());
+            Eigen::Map<const Matrix<S>> dzb(dz.data() + g0 * F, F, n);      // dzb: F × n
+            dW_t_[std::size_t(t)].noalias() += dzb * cols.transpose();      // F × K
+            db_t_[std::size_t(t)] += dzb.rowwise().sum();
+            if (!need_dx) return;
+            // A thread's first block touching sample b starts at its first column: zero it then.
+            for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) dx.col(b).setZero();
+            cols.noalias() = W_.transpose() * dzb;                           // K × n
+            detail::col2im_block(g_, cols.data(), g0, n, dx.data());
+        });
+        for (int t = 0; t < nt; ++t) {
+            dW_ += dW_t_[std::size_t(t)];
+            db_ += db_t_[std::size_t(t)];
+        }
+    }
+
+    std::vector<Param<S>> parameters() override {
+        return {this->param("kernel", W_, dW_), this->param("bias", b_, db_)};
+    }
+
+    Config config() const override {
+        Config c;
+        c.set("filters", filters_)
+            .set("kernel_size", Shape{kernel_.h, kernel_.w})
+            .set("strides", Shape{strides_.h, strides_.w})
+            .set("padding", to_string(padding_))
+            .set("activation", to_string(activation_))
+            .set("kernel_initializer", to_string(init_));
+        return c;
+    }
+
+    static std::shared_ptr<Conv2D> from_config(const LayerArgs<S>& a) {
+        detail::expect_counts(a, "Conv2D", 0, 0);
+        const Shape k = a.config.get_shape("kernel_size"), s = a.config.get_shape("strides");
+        if (k.rank() != 2 || s.rank() != 2)
+            throw FormatError("Conv2D: expected kernel_size and strides of two values, got " + k.str() + " and " +
+                              s.str());
+        return std::make_shared<Conv2D>(Index(a.config.get_int("filters")), Size2D(k[0], k[1]), Size2D(s[0], s[1]),
+                                        padding_from_string(a.config.get("padding")),
+                                        activation_from_string(a.config.get("activation")),
+                                        initializer_from_string(a.config.get("kernel_initializer")));
+    }
+
+    Activation output_activation() const override { return activation_; }
+    const Matrix<S>* logits() const override { return this->keep_logits_ ? &z_ : nullptr; }
+
+    Index filters() const { return filters_; }
+    Size2D kernel_size() const { return kernel_; }
+    Size2D strides() const { return strides_; }
+    Padding padding() const { return padding_; }
+    Activation activation() const { return activation_; }
+    /// F × (kh·kw·C); column (i·kw + j)·C + c is Keras' kernel[i, j, c, :].
+    Matrix<S>& kernel() { return W_; }
+    Matrix<S>& bias() { return b_; }
+    const detail::ConvGeometry& geometry() const { return g_; }
+
+    /// Patch columns per GEMM (0: about 256 KB of patches). A value ≥ OH·OW·batch gives one
+    /// GEMM for the whole batch.
+    void set_block_columns(Index n) { block_cols_ = n; }
+
+protected:
+    Shape do_build(const Shape& in, Rng& rng) override {
+        if (in.rank() != 3)
+            throw ShapeError(this->describe() + ": expected an image input shape {H, W, C}, got " + in.str() +
+                             " (add a Reshape layer before it)");
+        g_.in_h = in[0];
+        g_.in_w = in[1];
+        g_.in_c = in[2];
+        g_.k_h = kernel_.h;
+        g_.k_w = kernel_.w;
+        g_.s_h = strides_.h;
+        g_.s_w = strides_.w;
+        g_.out_h = conv_output_length(g_.in_h, g_.k_h, g_.s_h, padding_);
+        g_.out_w = conv_output_length(g_.in_w, g_.k_w, g_.s_w, padding_);
+        if (g_.out_h <= 0 || g_.out_w <= 0)
+            throw ShapeError(this->describe() + ": kernel " + kernel_.str() + " is larger than its " +
+                             to_string(padding_) + "-padded input " + in.str());
+        g_.pad_top = conv_pad_before(g_.in_h, g_.k_h, g_.s_h, padding_);
+        g_.pad_left = conv_pad_before(g_.in_w, g_.k_w, g_.s_w, padding_);
+        const Index K = g_.patch_size();
+        W_.resize(filters_, K);
+        initialize(W_, init_, double(K), double(kernel_.h * kernel_.w * filters_), rng);
+        b_ = Matrix<S>::Zero(filters_, 1);
+        dW_ = Matrix<S>::Zero(filters_, K);
+        db_ = Matrix<S>::Zero(filters_, 1);
+        return Shape{g_.out_h, g_.out_w, filters_};
+    }
+
+private:
+    Index block_columns() const {
+        return block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.patch_size(), sizeof(S));
+    }
+
+    Index filters_;
+    Size2D kernel_, strides_;
+    Padding padding_;
+    Activation activation_;
+    Initializer init_;
+    detail::ConvGeometry g_;
+    Index block_cols_ = 0;
+    Matrix<S> W_, b_, dW_, db_;
+    Matrix<S> z_, dz_;
+    std::vector<Matrix<S>> cols_, dW_t_, db_t_;  // per-thread scratch
+    const Matrix<S>* x_ = nullptr;
+    const Matrix<S>* y_ = nullptr;
+};
+
+}  // namespace ae
+
+namespace ae {
+AE_REGISTER_LAYER(Conv2D)
+}

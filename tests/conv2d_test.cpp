@@ -1,0 +1,246 @@
+#include <cmath>
+
+#include "ae/layers/conv2d.hpp"
+#include "ae/layers/conv2d_transpose.hpp"
+#include "gradient_check.hpp"
+
+using namespace ae;
+using namespace ae::testing;
+
+namespace {
+
+struct ConvCase {
+    Index h, w, c, filters;
+    Size2D kernel, stride;
+    Padding padding;
+};
+
+std::string label(const ConvCase& k) {
+    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " k" + k.kernel.str() +
+           " s" + k.stride.str() + " " + to_string(k.padding) + " F" + std::to_string(k.filters);
+}
+
+// Every combination the issue asks for: valid/same, strides 1 and 2, 1–3 channels, non-square
+// inputs and a non-square kernel.
+std::vector<ConvCase> conv_cases() {
+    std::vector<ConvCase> cases;
+    for (Padding p : {Padding::valid, Padding::same})
+        for (Index s : {1, 2})
+            for (Index c : {1, 2, 3}) cases.push_back({5, 7, c, 2, 3, s, p});
+    cases.push_back({6, 5, 2, 3, {2, 3}, {2, 1}, Padding::same});
+    cases.push_back({6, 5, 2, 3, {2, 3}, {1, 2}, Padding::valid});
+    cases.push_back({4, 4, 1, 1, 4, 3, Padding::same});
+    return cases;
+}
+
+// Keras' output size and padding, written out again from the definition (independently of
+// layers/padding.hpp): same → ceil(n/s) with the odd pad after; valid → ceil((n-k+1)/s).
+void keras_geometry(Index n, Index k, Index s, Padding p, Index& out, Index& pad_before) {
+    if (p == Padding::same) {
+        out = static_cast<Index>(std::ceil(double(n) / double(s)));
+        pad_before = std::max<Index>((out - 1) * s + k - n, 0) / 2;
+    } else {
+        out = static_cast<Index>(std::ceil(double(n - k + 1) / double(s)));
+        pad_before = 0;
+    }
+}
+
+// Direct convolution: y[oy,ox,f] = b[f] + Σ_{i,j,c} x[oy·sh − pt + i, ox·sw − pl + j, c] K[f,(i,j,c)].
+Md naive_conv2d(const ConvCase& k, const Md& W, const Md& bias, const Md& x) {
+    Index oh, ow, pt, pl;
+    keras_geometry(k.h, k.kernel.h, k.stride.h, k.padding, oh, pt);
+    keras_geometry(k.w, k.kernel.w, k.stride.w, k.padding, ow, pl);
+    Md y = Md::Zero(oh * ow * k.filters, x.cols());
+    for (Index b = 0; b < x.cols(); ++b)
+        for (Index oy = 0; oy < oh; ++oy)
+            for (Index ox = 0; ox < ow; ++ox)
+                for (Index f = 0; f < k.filters; ++f) {
+                    double sum = bias(f, 0);
+                    for (Index i = 0; i < k.kernel.h; ++i)
+                        for (Index j = 0; j < k.kernel.w; ++j)
+                            for (Index c = 0; c < k.c; ++c) {
+                                const Index iy = oy * k.stride.h - pt + i, ix = ox * k.stride.w - pl + j;
+                                if (iy < 0 || iy >= k.h || ix < 0 || ix >= k.w) continue;
+                                sum += x((iy * k.w + ix) * k.c + c, b) * W(f, (i * k.kernel.w + j) * k.c + c);
+                            }
+                    y((oy * ow + ox) * k.filters + f, b) = sum;
+                }
+    return y;
+}
+
+std::shared_ptr<Conv2D<double>> make_conv(const ConvCase& k, Activation a = Activation::linear) {
+    auto layer = std::make_shared<Conv2D<double>>(k.filters, k.kernel, k.stride, k.padding, a);
+    Rng rng(5);
+    layer->build(Shape{k.h, k.w, k.c}, rng);
+    layer->bias() = random_matrix(k.filters, 1, 77);  // non-zero, so the bias is checked too
+    return layer;
+}
+
+}  // namespace
+
+TEST_CASE("Conv2D: forward equals a direct convolution for every padding, stride and channel count",
+          "[conv2d][forward]") {
+    for (const auto& k : conv_cases()) {
+        for (Index block : {Index(0), Index(3)}) {  // 3: blocks that split samples
+            INFO(label(k) << " block " << block);
+            auto layer = make_conv(k);
+            layer->set_block_columns(block);
+            Md x = random_matrix(k.h * k.w * k.c, 3, 21), y;
+            layer->forward(x, y, Mode::inference);
+            Md ref = naive_conv2d(k, layer->kernel(), layer->bias(), x);
+            REQUIRE(y.rows() == ref.rows());
+            REQUIRE(y.cols() == ref.cols());
+            REQUIRE((y - ref).cwiseAbs().maxCoeff() < 1e-5);
+        }
+    }
+}
+
+TEST_CASE("Conv2D: float forward agrees with the double reference", "[conv2d][forward]") {
+    ConvCase k{9, 8, 3, 4, 3, 2, Padding::same};
+    Conv2D<float> layer(k.filters, k.kernel, k.stride, k.padding);
+    Rng rng(3);
+    layer.build(Shape{k.h, k.w, k.c}, rng);
+    Md x = random_matrix(k.h * k.w * k.c, 5, 8), y;
+    Matrix<float> yf;
+    layer.forward(x.cast<float>(), yf, Mode::inference);
+    Md ref = naive_conv2d(k, layer.kernel().cast<double>(), layer.bias().cast<double>(), x);
+    REQUIRE((yf.cast<double>() - ref).cwiseAbs().maxCoeff() < 1e-5);
+}
+
+TEST_CASE("Conv2D: gradients of input, kernel and bias", "[conv2d][gradient]") {
+    for (const auto& k : conv_cases()) {
+        INFO(label(k));
+        auto layer = make_conv(k, Activation::tanh);
+        layer->set_block_columns(4);
+        auto report = check_layer(*layer, random_matrix(k.h * k.w * k.c, 2, 31));
+        AE_REQUIRE_GRADIENTS(report, 1e-6);
+    }
+}
+
+TEST_CASE("Conv2D: gradients through relu, sigmoid and selu", "[conv2d][gradient]") {
+    for (Activation a : {Activation::relu, Activation::sigmoid, Activation::selu}) {
+        SECTION(to_string(a)) {
+            ConvCase k{6, 5, 2, 3, 3, 1, Padding::same};
+            auto layer = make_conv(k, a);
+            auto report = check_layer(*layer, random_matrix(k.h * k.w * k.c, 3, 41));
+            AE_REQUIRE_GRADIENTS(report, 1e-6);
+        }
+    }
+}
+
+TEST_CASE("Conv2D: logits kept for a fused sigmoid, and backward_from_logits skips the sigmoid",
+          "[conv2d][fused]") {
+    ConvCase k{5, 6, 2, 2, 3, 1, Padding::same};
+    auto sig = make_conv(k, Activation::sigmoid);
+    auto lin = make_conv(k, Activation::linear);
+    lin->kernel() = sig->kernel();
+    lin->bias() = sig->bias();
+    sig->set_keep_logits(true);
+    Md x = random_matrix(k.h * k.w * k.c, 3, 9), y, z;
+    sig->forward(x, y, Mode::training);
+    lin->forward(x, z, Mode::training);
+    REQUIRE(sig->logits() != nullptr);
+    REQUIRE((*sig->logits() - z).cwiseAbs().maxCoeff() < 1e-12);
+    REQUIRE((y.array() - 1.0 / (1.0 + (-z.array()).exp())).abs().maxCoeff() < 1e-12);
+
+    Md dz = random_matrix(y.rows(), y.cols(), 10), dx_sig, dx_lin;
+    for (auto* l : {sig.get(), lin.get()})
+        for (auto& p : l->parameters()) p.grad->setZero();
+    sig->backward_from_logits(dz, dx_sig);
+    lin->backward(dz, dx_lin);
+    REQUIRE((dx_sig - dx_lin).cwiseAbs().maxCoeff() < 1e-12);
+    auto ps = sig->parameters(), pl = lin->parameters();
+    for (std::size_t i = 0; i < ps.size(); ++i) REQUIRE((*ps[i].grad - *pl[i].grad).cwiseAbs().maxCoeff() < 1e-12);
+}
+
+TEST_CASE("Conv2D: backward adds into parameter gradients and may skip dx", "[conv2d][gradient]") {
+    ConvCase k{5, 5, 2, 3, 3, 1, Padding::valid};
+    auto layer = make_conv(k);
+    Md x = random_matrix(k.h * k.w * k.c, 2, 1), y, dx;
+    layer->forward(x, y, Mode::training);
+    Md dy = random_matrix(y.rows(), y.cols(), 2);
+    for (auto& p : layer->parameters()) p.grad->setZero();
+    layer->backward(dy, dx);
+    Md once = layer->parameters()[0].grad->eval();
+    layer->set_input_grad_needed(false);
+    Md untouched = Md::Constant(3, 3, 7.0);
+    layer->backward(dy, untouched);
+    REQUIRE((*layer->parameters()[0].grad - 2 * once).cwiseAbs().maxCoeff() < 1e-12);
+    REQUIRE(untouched == Md::Constant(3, 3, 7.0));
+}
+
+TEST_CASE("Conv2D: output sizes follow Keras for valid and same padding", "[conv2d][shape]") {
+    // {in, kernel, stride, padding, expected out} from Keras' conv_output_length.
+    struct Row {
+        Index in, k, s;
+        Padding p;
+        Index out;
+    };
+    const Row table[] = {{28, 3, 1, Padding::same, 28},  {28, 3, 1, Padding::valid, 26}, {28, 3, 2, Padding::same, 14},
+                         {28, 3, 2, Padding::valid, 13}, {7, 3, 2, Padding::same, 4},    {7, 3, 2, Padding::valid, 3},
+                         {5, 5, 1, Padding::valid, 1},   {5, 2, 3, Padding::valid, 2},   {5, 2, 3, Padding::same, 2},
+                         {1, 3, 1, Padding::same, 1},    {16, 3, 1, Padding::valid, 14}, {9, 4, 4, Padding::same, 3}};
+    for (const auto& r : table) {
+        INFO(r.in << " k" << r.k << " s" << r.s << " " << to_string(r.p));
+        REQUIRE(conv_output_length(r.in, r.k, r.s, r.p) == r.out);
+        Conv2D<double> layer(2, {r.k, 1}, {r.s, 1}, r.p);
+        Rng rng(1);
+        REQUIRE(layer.build(Shape{r.in, 3, 1}, rng) == Shape{r.out, r.p == Padding::same ? 3 : 3, 2});
+    }
+    // Same padding puts the odd pixel after: n 6, k 3, s 2 → total 1, before 0; n 5, k 4, s 1 → 3, before 1.
+    REQUIRE(conv_pad_before(6, 3, 2, Padding::same) == 0);
+    REQUIRE(conv_pad_before(5, 4, 1, Padding::same) == 1);
+    REQUIRE(conv_pad_before(7, 5, 1, Padding::same) == 2);
+    REQUIRE(conv_pad_before(7, 5, 1, Padding::valid) == 0);
+}
+
+TEST_CASE("Conv2D: impossible shapes throw ShapeError naming the layer", "[conv2d][errors]") {
+    Rng rng(1);
+    Conv2D<float> too_big(4, 5);
+    AE_REQUIRE_THROWS(too_big.build(Shape{3, 8, 1}, rng), ShapeError,
+                      Catch::Matchers::Contains("Conv2D") && Catch::Matchers::Contains("5×5"));
+    Conv2D<float> flat(4, 3);
+    AE_REQUIRE_THROWS(flat.build(Shape{784}, rng), ShapeError,
+                      Catch::Matchers::Contains("Conv2D") && Catch::Matchers::Contains("{784}"));
+    // In a model, at construction: the message names the layer and its position.
+    AE_REQUIRE_THROWS(Sequential<float>(Shape{4, 4, 1}, {std::make_shared<Conv2D<float>>(2, 3),
+                                                         std::make_shared<Conv2D<float>>(2, 3)}),
+                      ShapeError, Catch::Matchers::Contains("conv2d_1") && Catch::Matchers::Contains("layer 1"));
+    REQUIRE_THROWS_AS(Conv2D<float>(0, 3), ConfigError);
+    REQUIRE_THROWS_AS(Conv2D<float>(2, {3, 0}), ConfigError);
+    REQUIRE_THROWS_AS(Conv2D<float>(2, 3, 0), ConfigError);
+
+    Conv2D<float> built(2, 3);
+    built.build(Shape{5, 5, 2}, rng);
+    Matrix<float> x = Matrix<float>::Zero(49, 2), y;
+    AE_REQUIRE_THROWS(built.forward(x, y, Mode::inference), ShapeError,
+                      Catch::Matchers::Contains("50") && Catch::Matchers::Contains("49"));
+}
+
+TEST_CASE("Conv2D: Glorot-uniform kernel with Keras' convolution fans", "[conv2d]") {
+    Conv2D<double> layer(64, 3);
+    Rng rng(4);
+    layer.build(Shape{10, 10, 32}, rng);
+    const double limit = std::sqrt(6.0 / (9.0 * 32 + 9.0 * 64));
+    REQUIRE(layer.kernel().rows() == 64);
+    REQUIRE(layer.kernel().cols() == 9 * 32);
+    REQUIRE(layer.kernel().maxCoeff() <= limit);
+    REQUIRE(layer.kernel().minCoeff() >= -limit);
+    REQUIRE(layer.kernel().array().square().mean() == Approx(limit * limit / 3).epsilon(0.03));
+    REQUIRE(layer.bias().isZero());
+}
+
+TEST_CASE("Conv2D: config round trip through the registry", "[conv2d][config]") {
+    Conv2D<double> layer(7, {3, 2}, {2, 1}, Padding::same, Activation::selu, Initializer::he_normal);
+    Config cfg = layer.config();
+    auto rebuilt = create_layer<double>("Conv2D", LayerArgs<double>{cfg, {}, {}});
+    REQUIRE(rebuilt->type() == "Conv2D");
+    REQUIRE(rebuilt->config().items() == cfg.items());
+    auto conv = std::dynamic_pointer_cast<Conv2D<double>>(rebuilt);
+    REQUIRE(conv);
+    REQUIRE(conv->filters() == 7);
+    REQUIRE(conv->kernel_size() == Size2D(3, 2));
+    REQUIRE(conv->strides() == Size2D(2, 1));
+    REQUIRE(conv->padding() == Padding::same);
+    REQUIRE(conv->activation() == Activation::selu);
+}
