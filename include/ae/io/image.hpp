@@ -1,0 +1,319 @@
+#pragma once
+// Images: an 8-bit raster (Image), PNG/JPEG/BMP reading and atomic PNG writing through stb, and
+// conversion to and from ae's image columns (Shape {H, W, C}, HWC order, values in [0, 1]).
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "ae/core/error.hpp"
+#include "ae/core/matrix.hpp"
+#include "ae/core/shape.hpp"
+
+#if defined(AE_HAVE_STB)
+// stb with internal linkage, once per translation unit.
+//
+// ae is header-only, so stb's implementation has to be compiled from a header too. Defining
+// STB_IMAGE_STATIC / STB_IMAGE_WRITE_STATIC declares every stb function and global `static`: each
+// translation unit that includes this header compiles its own private copy and exports no stb
+// symbol. Two TUs that include ae therefore never clash at link time, and neither do they with a
+// user's own (external) stb build in some other TU. `#pragma once` keeps the implementation to one
+// copy per TU. The copies are token-identical, so ae's inline functions behave the same whichever
+// copy the linker keeps for them.
+//
+// If this TU already included stb_image.h / stb_image_write.h before ae, we use those declarations
+// and the user's implementation instead of compiling a second one that would collide with them.
+// Do not define STB_IMAGE_IMPLEMENTATION yourself *after* including ae in the same TU (stb has no
+// guard around its implementation); include your stb first, or use another TU.
+#if !defined(STBI_INCLUDE_STB_IMAGE_H)
+#define AE_STB_IMAGE_OWNED 1
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#define STBI_FAILURE_USERMSG
+// Only the formats ae reads: stb is compiled in every TU that includes ae, so less is faster.
+#define STBI_ONLY_PNG
+#define STBI_ONLY_JPEG
+#define STBI_ONLY_BMP
+#define STBI_NO_LINEAR
+#define STBI_NO_HDR
+#endif
+#if !defined(INCLUDE_STB_IMAGE_WRITE_H)
+#define AE_STB_IMAGE_WRITE_OWNED 1
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#endif
+// stb is C written for many compilers; its warnings are not ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#include <stb_image.h>
+#include <stb_image_write.h>
+#pragma GCC diagnostic pop
+#if defined(AE_STB_IMAGE_OWNED)
+#undef STB_IMAGE_IMPLEMENTATION
+#endif
+#if defined(AE_STB_IMAGE_WRITE_OWNED)
+#undef STB_IMAGE_WRITE_IMPLEMENTATION
+#endif
+#endif  // AE_HAVE_STB
+
+namespace ae::io {
+
+/// An 8-bit colour. On a 1- or 2-channel image it is drawn as its luma.
+struct Color {
+    std::uint8_t r = 0, g = 0, b = 0;
+    bool operator==(const Color&) const = default;
+};
+
+/// ITU-R BT.601 luma, the grey value of a colour (as stb and most tools compute it).
+inline std::uint8_t luma(std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+    return static_cast<std::uint8_t>((299 * r + 587 * g + 114 * b + 500) / 1000);
+}
+
+/// An 8-bit raster: row-major, channels interleaved; pixel (x, y) channel c is at
+/// pixels[(y * width + x) * channels + c]. channels: 1 grey, 2 grey+alpha, 3 RGB, 4 RGBA.
+struct Image {
+    int width = 0, height = 0, channels = 0;
+    std::vector<std::uint8_t> pixels;
+
+    Image() = default;
+    Image(int w, int h, int c, std::uint8_t fill = 0) : width(w), height(h), channels(c) {
+        if (w <= 0 || h <= 0 || c < 1 || c > 4)
+            throw ShapeError("Image: expected width, height > 0 and 1-4 channels, got " + std::to_string(w) + "x" +
+                             std::to_string(h) + "x" + std::to_string(c));
+        pixels.assign(static_cast<std::size_t>(w) * h * c, fill);
+    }
+
+    bool empty() const { return pixels.empty(); }
+    bool contains(int x, int y) const { return x >= 0 && y >= 0 && x < width && y < height; }
+    std::size_t offset(int x, int y) const { return (static_cast<std::size_t>(y) * width + x) * channels; }
+    std::uint8_t& at(int x, int y, int c = 0) { return pixels[offset(x, y) + c]; }
+    std::uint8_t at(int x, int y, int c = 0) const { return pixels[offset(x, y) + c]; }
+
+    /// Paint one pixel; points outside the image are ignored so drawing code can clip for free.
+    void set(int x, int y, Color col) {
+        if (!contains(x, y)) return;
+        std::uint8_t* p = &pixels[offset(x, y)];
+        if (channels >= 3) {
+            p[0] = col.r, p[1] = col.g, p[2] = col.b;
+        } else {
+            p[0] = luma(col.r, col.g, col.b);
+        }
+        if (channels == 2 || channels == 4) p[channels - 1] = 255;  // drawn pixels are opaque
+    }
+    /// The colour at (x, y); grey images give r == g == b.
+    Color get(int x, int y) const {
+        const std::uint8_t* p = &pixels[offset(x, y)];
+        if (channels >= 3) return {p[0], p[1], p[2]};
+        return {p[0], p[0], p[0]};
+    }
+    void fill(Color col) {
+        for (int y = 0; y < height; ++y)
+            for (int x = 0; x < width; ++x) set(x, y, col);
+    }
+};
+
+namespace detail {
+
+inline void check_image(const Image& img, const std::string& who) {
+    const std::size_t expected = static_cast<std::size_t>(std::max(img.width, 0)) * std::max(img.height, 0) *
+                                 std::max(img.channels, 0);
+    if (img.width <= 0 || img.height <= 0 || img.channels < 1 || img.channels > 4 || img.pixels.size() != expected)
+        throw ShapeError(who + ": expected an image with width, height > 0, 1-4 channels and width*height*channels "
+                               "pixels, got " + std::to_string(img.width) + "x" + std::to_string(img.height) + "x" +
+                         std::to_string(img.channels) + " with " + std::to_string(img.pixels.size()) + " values");
+}
+
+inline std::string errno_text(int err) { return err ? std::string(std::strerror(err)) : std::string("unknown error"); }
+
+/// The whole file in memory; IoError when it is missing, a folder or unreadable.
+inline std::vector<unsigned char> read_file_bytes(const std::string& path, const std::string& who) {
+    std::error_code ec;
+    if (std::filesystem::is_directory(path, ec))
+        throw IoError(who + ": cannot read '" + path + "': it is a folder, not a file");
+    std::FILE* f = std::fopen(path.c_str(), "rb");
+    if (!f) throw IoError(who + ": cannot open '" + path + "': " + errno_text(errno));
+    std::vector<unsigned char> bytes;
+    unsigned char buf[1 << 16];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
+    const bool failed = std::ferror(f) != 0;
+    const int err = errno;
+    std::fclose(f);
+    if (failed) throw IoError(who + ": error reading '" + path + "': " + errno_text(err));
+    return bytes;
+}
+
+/// Write bytes to path atomically: a temporary file in the same folder, then rename over path.
+/// rename() within one file system replaces the target in one step, so a failed or interrupted
+/// write leaves the previous file intact and never a half-written one.
+inline void write_bytes_atomically(const std::string& path, const unsigned char* data, std::size_t size,
+                                   const std::string& who) {
+    namespace fs = std::filesystem;
+    const fs::path target(path);
+    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+    std::error_code ec;
+    if (!fs::is_directory(folder, ec))
+        throw IoError(who + ": cannot write '" + path + "': folder '" + folder.string() + "' does not exist");
+    if (fs::is_directory(target, ec)) throw IoError(who + ": cannot write '" + path + "': it is a folder");
+
+    // A name unique per thread and call, so concurrent writers never share a temporary file.
+    static std::atomic<unsigned long> counter{0};
+    fs::path tmp = target;
+    tmp += ".tmp-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()) % 1000000) + "-" +
+           std::to_string(counter.fetch_add(1));
+
+    std::FILE* f = std::fopen(tmp.c_str(), "wb");
+    if (!f) throw IoError(who + ": cannot write '" + path + "': cannot create a temporary file: " + errno_text(errno));
+    bool ok = std::fwrite(data, 1, size, f) == size;
+    ok = std::fflush(f) == 0 && ok;
+    int err = errno;
+    ok = std::fclose(f) == 0 && ok;
+    if (!ok) {
+        if (!err) err = errno;
+        fs::remove(tmp, ec);
+        throw IoError(who + ": cannot write '" + path + "': " + errno_text(err));
+    }
+    fs::rename(tmp, target, ec);
+    if (ec) {
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        throw IoError(who + ": cannot write '" + path + "': rename failed: " + ec.message());
+    }
+}
+
+[[noreturn]] inline void no_stb(const std::string& who) {
+    throw Error(who + ": image support is not compiled in: ae was built without stb (install libstb-dev, or add "
+                      "its include folder and define AE_HAVE_STB)");
+}
+
+}  // namespace detail
+
+/// Read a PNG, JPEG or BMP file (8 or 16 bits; 16 are reduced to 8) with the channels it has.
+/// IoError when the file is missing or unreadable, FormatError when its contents do not decode.
+inline Image read_image(const std::string& path) {
+#if defined(AE_HAVE_STB)
+    const std::vector<unsigned char> bytes = detail::read_file_bytes(path, "read_image");
+    if (bytes.empty()) throw FormatError("read_image: cannot decode '" + path + "': the file is empty");
+    if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
+        throw FormatError("read_image: cannot decode '" + path + "': file larger than 2 GiB");
+    int w = 0, h = 0, c = 0;
+    unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
+    if (!data) {
+        const char* why = stbi_failure_reason();
+        throw FormatError("read_image: cannot decode '" + path + "' as PNG, JPEG or BMP: " +
+                          (why ? why : "unknown reason"));
+    }
+    Image img;
+    img.width = w, img.height = h, img.channels = c;
+    img.pixels.assign(data, data + static_cast<std::size_t>(w) * h * c);
+    stbi_image_free(data);
+    return img;
+#else
+    (void)path;
+    detail::no_stb("read_image");
+#endif
+}
+
+/// Write img as a PNG, atomically (temporary file + rename): on failure the previous file at path
+/// is left as it was. IoError naming the path when the folder is missing or the write fails.
+inline void write_png(const std::string& path, const Image& img) {
+    detail::check_image(img, "write_png('" + path + "')");
+#if defined(AE_HAVE_STB)
+    std::vector<unsigned char> png;
+    auto sink = [](void* ctx, void* data, int size) {
+        auto* out = static_cast<std::vector<unsigned char>*>(ctx);
+        auto* bytes = static_cast<unsigned char*>(data);
+        out->insert(out->end(), bytes, bytes + size);
+    };
+    if (!stbi_write_png_to_func(sink, &png, img.width, img.height, img.channels, img.pixels.data(),
+                                img.width * img.channels))
+        throw IoError("write_png: cannot encode '" + path + "' (out of memory)");
+    detail::write_bytes_atomically(path, png.data(), png.size(), "write_png");
+#else
+    detail::no_stb("write_png");
+#endif
+}
+
+/// The same picture with `channels` channels: grey <-> RGB by luma / replication; alpha is
+/// dropped or added as opaque.
+inline Image convert_channels(const Image& img, int channels) {
+    detail::check_image(img, "convert_channels");
+    if (channels < 1 || channels > 4)
+        throw ConfigError("convert_channels: channels must be 1-4, got " + std::to_string(channels));
+    if (channels == img.channels) return img;
+    Image out(img.width, img.height, channels);
+    const bool src_alpha = img.channels == 2 || img.channels == 4;
+    const bool dst_alpha = channels == 2 || channels == 4;
+    for (int y = 0; y < img.height; ++y)
+        for (int x = 0; x < img.width; ++x) {
+            const Color c = img.get(x, y);
+            std::uint8_t* p = &out.pixels[out.offset(x, y)];
+            if (channels >= 3) {
+                p[0] = c.r, p[1] = c.g, p[2] = c.b;
+            } else {
+                p[0] = img.channels >= 3 ? luma(c.r, c.g, c.b) : c.r;
+            }
+            if (dst_alpha) p[channels - 1] = src_alpha ? img.at(x, y, img.channels - 1) : 255;
+        }
+    return out;
+}
+
+/// The image as one ae column: HWC order (index (y * W + x) * C + c, as Shape {H, W, C} lays out
+/// a sample), values v / 255 in [0, 1]. channels_wanted = 0 keeps the image's own channels.
+template <class S = float>
+Vector<S> to_column(const Image& img, int channels_wanted = 0) {
+    const Image conv = channels_wanted == 0 ? img : convert_channels(img, channels_wanted);
+    detail::check_image(conv, "to_column");
+    Vector<S> col(static_cast<Index>(conv.pixels.size()));  // col: H*W*C
+    // Image pixels are already row-major HWC, so the column is the pixel array, rescaled.
+    for (Index i = 0; i < col.size(); ++i) col[i] = static_cast<S>(conv.pixels[static_cast<std::size_t>(i)]) / S(255);
+    return col;
+}
+
+/// The image a column holds, for Shape {H, W, C} (C in 1-4) or {H, W} (grey): values are clamped
+/// to [0, 1] and rounded to the nearest of 256 levels; NaN becomes 0.
+template <class Derived>
+Image from_column(const Eigen::MatrixBase<Derived>& col, const Shape& shape) {
+    if (shape.rank() != 2 && shape.rank() != 3)
+        throw ShapeError("from_column: expected an image shape {H, W, C} or {H, W}, got " + shape.str());
+    const Index h = shape[0], w = shape[1], c = shape.rank() == 3 ? shape[2] : 1;
+    if (c < 1 || c > 4) throw ShapeError("from_column: expected 1-4 channels, got shape " + shape.str());
+    if (col.cols() != 1 || col.rows() != shape.size())
+        throw ShapeError("from_column: expected a column of " + std::to_string(shape.size()) + " values for shape " +
+                         shape.str() + ", got " + std::to_string(col.rows()) + "x" + std::to_string(col.cols()));
+    Image img(static_cast<int>(w), static_cast<int>(h), static_cast<int>(c));
+    for (Index i = 0; i < col.rows(); ++i) {
+        const double v = static_cast<double>(col(i, 0));
+        const double clamped = std::isnan(v) ? 0.0 : std::clamp(v, 0.0, 1.0);
+        img.pixels[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(std::lround(clamped * 255.0));
+    }
+    return img;
+}
+
+/// Read an image file as an ae column for Shape {h, w, c}: channels are converted to c, but the
+/// size must match (no resizing): ShapeError naming both sizes otherwise.
+template <class S = float>
+Vector<S> load_image_column(const std::string& path, Index h, Index w, Index c) {
+    if (h <= 0 || w <= 0 || c < 1 || c > 4)
+        throw ConfigError("load_image_column: expected H, W > 0 and C in 1-4, got {" + std::to_string(h) + ", " +
+                          std::to_string(w) + ", " + std::to_string(c) + "}");
+    const Image img = read_image(path);
+    if (img.height != h || img.width != w)
+        throw ShapeError("load_image_column: '" + path + "' is " + std::to_string(img.height) + "x" +
+                         std::to_string(img.width) + " (HxW), expected " + std::to_string(h) + "x" +
+                         std::to_string(w));
+    return to_column<S>(img, static_cast<int>(c));
+}
+
+}  // namespace ae::io
