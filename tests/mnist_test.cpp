@@ -1,8 +1,9 @@
-// MNIST / Fashion-MNIST loading on synthetic mini data sets written by the tests themselves, plus
-// one hidden test ([.][fashion]) on the real Fashion-MNIST installed by Debian's package.
+// MNIST / Fashion-MNIST loading on synthetic mini data sets written by the tests themselves, plus two
+// hidden tests on the real data: [.][fashion] (Debian's dataset-fashion-mnist) and [.][mnist-real].
 #include "ae/data/mnist.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -237,4 +238,24 @@ TEST_CASE("MNIST: the real Fashion-MNIST loads 60000 + 10000 balanced 28 x 28 im
     const float mean = s.train.x.mean();
     REQUIRE(mean > 0.1f);
     REQUIRE(mean < 0.6f);
+}
+
+// Hidden (runs only when asked): `AE_MNIST_DIR=data/mnist ae_tests "[mnist-real]"` after
+// data/fetch_mnist.sh. Without AE_MNIST_DIR it fails rather than passing silently.
+TEST_CASE("MNIST: the real MNIST loads with its known sizes and class counts", "[.][mnist-real]") {
+    const char* dir = std::getenv("AE_MNIST_DIR");
+    INFO("set AE_MNIST_DIR to the folder data/fetch_mnist.sh filled");
+    REQUIRE(dir != nullptr);
+    const auto s = load_mnist<float>(dir);
+    REQUIRE(s.train.x.rows() == 784);
+    REQUIRE(s.train.x.cols() == 60000);
+    REQUIRE(s.test.x.cols() == 10000);
+    // The first training digit is a 5 and the first test digit a 7.
+    REQUIRE(s.train.labels.front() == 5);
+    REQUIRE(s.test.labels.front() == 7);
+    std::vector<int> train_counts(10, 0), test_counts(10, 0);
+    for (int l : s.train.labels) ++train_counts.at(std::size_t(l));
+    for (int l : s.test.labels) ++test_counts.at(std::size_t(l));
+    REQUIRE(train_counts == std::vector<int>{5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949});
+    REQUIRE(test_counts == std::vector<int>{980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009});
 }
