@@ -24,12 +24,12 @@ using Catch::Matchers::Contains;
 namespace {
 
 // ------------------------------------------------------------------ test-local layers
-// Scale: y = s ⊙ x + offset; one parameter s (n × 1) and one config value. Registered by hand
+// TestScale: y = s ⊙ x + offset; one parameter s (n × 1) and one config value. Registered by hand
 // with register_layer, as a user would.
 template <class S>
-class Scale : public Layer<S> {
+class TestScale : public Layer<S> {
 public:
-    explicit Scale(double offset) : offset_(offset) {}
+    explicit TestScale(double offset) : offset_(offset) {}
     std::string type() const override { return "ModelFileTestScale"; }
     void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
         x_ = &x;
@@ -41,9 +41,9 @@ public:
     }
     std::vector<Param<S>> parameters() override { return {this->param("scale", s_, ds_)}; }
     Config config() const override { return Config().set("offset", offset_); }
-    static std::shared_ptr<Scale> from_config(const LayerArgs<S>& a) {
+    static std::shared_ptr<TestScale> from_config(const LayerArgs<S>& a) {
         detail::expect_counts(a, "ModelFileTestScale", 0, 0);
-        return std::make_shared<Scale>(a.config.get_double("offset"));
+        return std::make_shared<TestScale>(a.config.get_double("offset"));
     }
     double offset() const { return offset_; }
 
@@ -61,11 +61,11 @@ private:
     const Matrix<S>* x_ = nullptr;
 };
 
-// TiedDense: y = Wᵀ x + b with W the kernel of a partner Dense it links to (owns only b).
+// TestTiedDense: y = Wᵀ x + b with W the kernel of a partner Dense it links to (owns only b).
 template <class S>
-class TiedDense : public Layer<S> {
+class TestTiedDense : public Layer<S> {
 public:
-    explicit TiedDense(std::shared_ptr<Dense<S>> partner) : partner_(std::move(partner)) {}
+    explicit TestTiedDense(std::shared_ptr<Dense<S>> partner) : partner_(std::move(partner)) {}
     std::string type() const override { return "ModelFileTestTiedDense"; }
     void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
         y.noalias() = partner_->kernel().transpose() * x;  // y: in × batch
@@ -77,17 +77,17 @@ public:
     }
     std::vector<Param<S>> parameters() override { return {this->param("bias", b_, db_)}; }
     std::vector<LayerPtr<S>> links() const override { return {partner_}; }
-    static std::shared_ptr<TiedDense> from_config(const LayerArgs<S>& a) {
+    static std::shared_ptr<TestTiedDense> from_config(const LayerArgs<S>& a) {
         detail::expect_counts(a, "ModelFileTestTiedDense", 0, 1);
         auto d = std::dynamic_pointer_cast<Dense<S>>(a.links[0]);
         if (!d) throw FormatError("ModelFileTestTiedDense: expected a Dense link");
-        return std::make_shared<TiedDense>(d);
+        return std::make_shared<TestTiedDense>(d);
     }
     const std::shared_ptr<Dense<S>>& partner() const { return partner_; }
 
 protected:
     Shape do_build(const Shape& in, Rng&) override {
-        if (in != Shape{partner_->units()}) throw ShapeError("TiedDense: input must match the partner's units");
+        if (in != Shape{partner_->units()}) throw ShapeError("TestTiedDense: input must match the partner's units");
         const Index out = partner_->kernel().cols();
         b_ = Matrix<S>::Zero(out, 1);
         db_ = Matrix<S>::Zero(out, 1);
@@ -99,18 +99,18 @@ private:
     Matrix<S> b_, db_;
 };
 
-// Probe: the identity, linking to any layer (possibly one that comes later in the model).
+// TestProbe: the identity, linking to any layer (possibly one that comes later in the model).
 template <class S>
-class Probe : public Layer<S> {
+class TestProbe : public Layer<S> {
 public:
-    explicit Probe(LayerPtr<S> target) : target_(std::move(target)) {}
+    explicit TestProbe(LayerPtr<S> target) : target_(std::move(target)) {}
     std::string type() const override { return "ModelFileTestProbe"; }
     void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override { y = x; }
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override { dx = dy; }
     std::vector<LayerPtr<S>> links() const override { return {target_}; }
-    static std::shared_ptr<Probe> from_config(const LayerArgs<S>& a) {
+    static std::shared_ptr<TestProbe> from_config(const LayerArgs<S>& a) {
         detail::expect_counts(a, "ModelFileTestProbe", 0, 1);
-        return std::make_shared<Probe>(a.links[0]);
+        return std::make_shared<TestProbe>(a.links[0]);
     }
     const LayerPtr<S>& target() const { return target_; }
 
@@ -127,11 +127,11 @@ void register_test_layer(const std::string& type) {
 }
 
 const bool test_layers_registered = [] {
-    register_test_layer<Scale, float>("ModelFileTestScale");
-    register_test_layer<Scale, double>("ModelFileTestScale");
-    register_test_layer<TiedDense, float>("ModelFileTestTiedDense");
-    register_test_layer<TiedDense, double>("ModelFileTestTiedDense");
-    register_test_layer<Probe, float>("ModelFileTestProbe");
+    register_test_layer<TestScale, float>("ModelFileTestScale");
+    register_test_layer<TestScale, double>("ModelFileTestScale");
+    register_test_layer<TestTiedDense, float>("ModelFileTestTiedDense");
+    register_test_layer<TestTiedDense, double>("ModelFileTestTiedDense");
+    register_test_layer<TestProbe, float>("ModelFileTestProbe");
     return true;
 }();
 
@@ -535,13 +535,13 @@ TEST_CASE("model file: a user layer registered with register_layer round-trips w
         auto model = std::make_shared<Sequential<double>>(
             Shape{6},
             std::vector<LayerPtr<double>>{std::make_shared<Dense<double>>(5, Activation::tanh),
-                                          std::make_shared<Scale<double>>(0.1 * (pass + 1))},
+                                          std::make_shared<TestScale<double>>(0.1 * (pass + 1))},
             21);
         randomize(*model, 22 + pass);
         const std::string path = tmp_path("custom.aem");
         save(*model, path);
         auto loaded = load_as<double>(path);
-        auto scale = std::dynamic_pointer_cast<Scale<double>>(loaded->layer(1));
+        auto scale = std::dynamic_pointer_cast<TestScale<double>>(loaded->layer(1));
         REQUIRE(scale);
         REQUIRE(scale->offset() == 0.1 * (pass + 1));  // config doubles are exact
         REQUIRE(scale->name() == "model_file_test_scale");
@@ -553,13 +553,13 @@ TEST_CASE("model file: a user layer registered with register_layer round-trips w
 
 TEST_CASE("model file: tied layers keep their link to the loaded partner", "[io][model_file][links]") {
     auto dense = std::make_shared<Dense<float>>(4, Activation::sigmoid);
-    auto tied = std::make_shared<TiedDense<float>>(dense);
+    auto tied = std::make_shared<TestTiedDense<float>>(dense);
     auto model = std::make_shared<Sequential<float>>(Shape{6}, std::vector<LayerPtr<float>>{dense, tied}, 1);
     randomize(*model, 31);
     const std::string path = tmp_path("tied.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
-    auto ltied = std::dynamic_pointer_cast<TiedDense<float>>(loaded->layer(1));
+    auto ltied = std::dynamic_pointer_cast<TestTiedDense<float>>(loaded->layer(1));
     REQUIRE(ltied);
     REQUIRE(ltied->partner() == loaded->layer(0));  // the same object, not a copy
     require_same_parameters<float>(*model, *loaded);
@@ -569,12 +569,12 @@ TEST_CASE("model file: tied layers keep their link to the loaded partner", "[io]
 
 TEST_CASE("model file: a link to a layer later in the tree is resolved", "[io][model_file][links]") {
     auto dense = std::make_shared<Dense<float>>(3);
-    auto probe = std::make_shared<Probe<float>>(dense);
+    auto probe = std::make_shared<TestProbe<float>>(dense);
     auto model = std::make_shared<Sequential<float>>(Shape{5}, std::vector<LayerPtr<float>>{probe, dense}, 1);
     const std::string path = tmp_path("forward_link.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
-    auto lprobe = std::dynamic_pointer_cast<Probe<float>>(loaded->layer(0));
+    auto lprobe = std::dynamic_pointer_cast<TestProbe<float>>(loaded->layer(0));
     REQUIRE(lprobe);
     REQUIRE(lprobe->target() == loaded->layer(1));
 }
@@ -786,6 +786,17 @@ TEST_CASE("model file: hostile sizes inside a correctly checksummed payload thro
         put_shape(q, {std::uint64_t(1) << 62});
         AE_REQUIRE_THROWS(load_bytes(frame(q.data())), FormatError, Contains("input dimension"));
     }
+    SECTION("a Dense layer of 2^40 units") {
+        // The config is valid but building it would need terabytes: the failed allocation is
+        // reported as a FormatError naming the input.
+        ByteWriter q;
+        put_shape(q, {3});
+        auto huge = dense_node("d", 2);
+        huge.config[0].second = std::to_string(std::int64_t(1) << 40);
+        put_node(q, huge);
+        q.u32(0);
+        AE_REQUIRE_THROWS(load_bytes(frame(q.data())), FormatError, Contains("too large") && Contains("{3}"));
+    }
     SECTION("Containers nested 100000 deep") {
         ByteWriter p;
         put_shape(p, {3});
@@ -918,7 +929,7 @@ TEST_CASE("model file: saving an unbuilt model or one linking outside itself thr
     auto outside = std::make_shared<Dense<float>>(4);
     Rng rng(1);
     outside->build(Shape{4}, rng);
-    Sequential<float> model(Shape{4}, {std::make_shared<Probe<float>>(outside)});
+    Sequential<float> model(Shape{4}, {std::make_shared<TestProbe<float>>(outside)});
     AE_REQUIRE_THROWS(save(model, path), ConfigError, Contains("not part of the saved model"));
     REQUIRE_FALSE(fs::exists(path));
     REQUIRE(leftover_temps(path).empty());

@@ -36,9 +36,11 @@
 // against the bytes that remain before anything is allocated. The tree is rebuilt with
 // create_layer (children and linked layers first), names and trainable flags are restored, the
 // root is built with the stored input shape, and the stored parameter list must match
-// parameters() in count, names and shapes (FormatError naming the first mismatch) before the
-// values are copied. Weights stored as float load bit-exactly into float models and exactly
-// into double models; double weights loaded into a float model are rounded.
+// parameters() in count, names and shapes (FormatError naming the first mismatch; each entry
+// is checked before its values are copied). Weights stored as float load bit-exactly into float
+// models and exactly into double models; double weights loaded into a float model are rounded.
+// Limits: containers nest at most model_format::max_depth deep. Sizes that a valid config implies
+// (Dense units) are not bounded by the file; a build that cannot allocate is a FormatError.
 // Not stored: the compiled optimizer and loss (checkpoints hold training state).
 // Saving is atomic (io/atomic_file.hpp): a failed save leaves the previous file intact.
 #include <algorithm>
@@ -270,6 +272,8 @@ std::vector<LayerPtr<S>> create_model_layers(const std::vector<ModelFileNode>& n
             layer = create_layer<S>(nd.type, LayerArgs<S>{nd.config, std::move(kids), std::move(links)});
         } catch (const Error& e) {
             throw FormatError(where(f.v) + ": " + e.what());
+        } catch (const std::bad_alloc&) {
+            throw FormatError(where(f.v) + ": its config asks for more memory than is available");
         } catch (const std::logic_error& e) {  // e.g. std::stoi in a user's factory
             throw FormatError(where(f.v) + ": " + e.what());
         }
