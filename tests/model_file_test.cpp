@@ -15,6 +15,12 @@
 
 #include "ae/io/atomic_file.hpp"
 #include "ae/io/binary.hpp"
+#include "ae/layers/conv2d.hpp"
+#include "ae/layers/conv2d_transpose.hpp"
+#include "ae/layers/flatten.hpp"
+#include "ae/layers/max_pool2d.hpp"
+#include "ae/layers/reshape.hpp"
+#include "ae/layers/up_sampling2d.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -474,6 +480,41 @@ TEMPLATE_TEST_CASE("model file: an Autoencoder round-trips, and its encoder and 
 
     // A Sequential is what load_as gives by default; an Autoencoder is one.
     REQUIRE(load_as<S>(path)->size() == 2);
+}
+
+TEST_CASE("model file: a convolutional autoencoder (Conv2D, pooling, reshapes) round-trips bit-exactly",
+          "[io][model_file]") {
+    auto encoder = std::make_shared<Sequential<float>>(
+        std::vector<LayerPtr<float>>{std::make_shared<Conv2D<float>>(4, 3, 1, Padding::same, Activation::relu),
+                                     std::make_shared<MaxPool2D<float>>(2), std::make_shared<Flatten<float>>(),
+                                     std::make_shared<Dense<float>>(6, Activation::linear)});
+    auto decoder = std::make_shared<Sequential<float>>(std::vector<LayerPtr<float>>{
+        std::make_shared<Dense<float>>(64, Activation::relu), std::make_shared<Reshape<float>>(Shape{4, 4, 4}),
+        std::make_shared<UpSampling2D<float>>(2),
+        std::make_shared<Conv2DTranspose<float>>(1, 3, 1, Padding::same, Activation::sigmoid)});
+    encoder->set_name("encoder");
+    decoder->set_name("decoder");
+    auto model = std::make_shared<Autoencoder<float>>(encoder, decoder);
+    Rng rng(8);
+    model->build(Shape{8, 8, 1}, rng);
+    randomize(*model, 9);
+    const std::string path = tmp_path("conv_ae.aem");
+    save(*model, path);
+    auto loaded = load_as<float, Autoencoder<float>>(path);
+    REQUIRE(loaded->input_shape() == (Shape{8, 8, 1}));
+    REQUIRE(loaded->encoder()->output_shape() == Shape{6});
+    std::vector<LayerPtr<float>> before, after;
+    walk<float>(model, before);
+    walk<float>(loaded, after);
+    REQUIRE(after.size() == before.size());
+    for (std::size_t i = 0; i < before.size(); ++i) {
+        REQUIRE(after[i]->type() == before[i]->type());
+        REQUIRE(after[i]->config().items() == before[i]->config().items());
+        REQUIRE(after[i]->output_shape() == before[i]->output_shape());
+    }
+    require_same_parameters<float>(*model, *loaded);
+    const Matrix<float> x = random_input<float>(64, 7, 10);
+    REQUIRE((loaded->reconstruct(x).array() == model->reconstruct(x).array()).all());
 }
 
 TEST_CASE("model file: layer names and trainable flags survive", "[io][model_file]") {
