@@ -3,8 +3,9 @@
 #include <iterator>
 
 #if defined(__unix__)
-#include <csignal>
 #include <sys/resource.h>
+
+#include <csignal>
 #endif
 
 #include "ae/io/image.hpp"
@@ -18,7 +19,7 @@ using Catch::Matchers::Contains;
 namespace {
 
 /// A fresh scratch folder for one test case.
-std::string scratch(const std::string& name) {
+[[maybe_unused]] std::string scratch(const std::string& name) {
     const fs::path dir = fs::path(AE_TEST_TMP) / "image_test" / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -33,7 +34,7 @@ Image random_image(int w, int h, int c, std::uint64_t seed) {
     return img;
 }
 
-std::string file_bytes(const std::string& path) {
+[[maybe_unused]] std::string file_bytes(const std::string& path) {
     std::ifstream f(path, std::ios::binary);
     return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
 }
@@ -80,7 +81,7 @@ TEST_CASE("read_image of a missing file or a folder throws IoError naming the pa
     const std::string dir = scratch("missing");
     const std::string path = dir + "/no_such_file.png";
     AE_REQUIRE_THROWS(read_image(path), IoError, Contains("no_such_file.png"));
-    AE_REQUIRE_THROWS(read_image(dir), IoError, Contains("folder"));
+    AE_REQUIRE_THROWS(read_image(dir), IoError, Contains(dir));
 }
 
 TEST_CASE("read_image of garbage or an empty file throws FormatError naming the file and the reason",
@@ -184,7 +185,7 @@ TEST_CASE("without stb, reading and writing images throw a clear Error", "[image
 #endif  // AE_HAVE_STB
 
 TEST_CASE("to_column lays an image out in HWC order with values in [0, 1]", "[image][column]") {
-    Image img(4, 3, 3);  // W = 4, H = 3, C = 3
+    Image img(4, 3, 3);     // W = 4, H = 3, C = 3
     img.at(2, 1, 2) = 200;  // x = 2, y = 1, blue
     img.at(3, 2, 0) = 51;   // the last pixel, red
     const Vector<double> col = to_column<double>(img);

@@ -1,8 +1,9 @@
+#include "ae/io/plot.hpp"
+
 #include <filesystem>
 #include <set>
 
 #include "ae/io/font.hpp"
-#include "ae/io/plot.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -12,7 +13,7 @@ using Catch::Matchers::Contains;
 
 namespace {
 
-std::string scratch(const std::string& name) {
+[[maybe_unused]] std::string scratch(const std::string& name) {
     const fs::path dir = fs::path(AE_TEST_TMP) / "plot_test" / name;
     fs::remove_all(dir);
     fs::create_directories(dir);
@@ -165,6 +166,7 @@ TEST_CASE("image_grid: labels add a left column, RGB stays RGB, missing columns 
     REQUIRE(plain.get(1 + 2 * 9 + 3, 1 + 3) == Color{255, 255, 255});
 }
 
+#if defined(AE_HAVE_STB)
 TEST_CASE("save_image_grid writes a PNG that reads back equal to image_grid", "[plot][grid][png]") {
     const std::string dir = scratch("grid");
     Matrix<float> imgs(16, 12);
@@ -175,6 +177,7 @@ TEST_CASE("save_image_grid writes a PNG that reads back equal to image_grid", "[
     const Image back = read_image(dir + "/grid.png");
     REQUIRE(back.pixels == image_grid(rows, Shape{4, 4, 1}, 10, 2, {"a", "b"}).pixels);
 }
+#endif
 
 TEST_CASE("image_grid rejects bad shapes and settings", "[plot][grid][errors]") {
     Matrix<float> m = Matrix<float>::Zero(10, 3);
@@ -227,8 +230,8 @@ TEST_CASE("nice_axis picks 1-2-5 steps, covers the data and labels ticks readabl
 // ---------------------------------------------------------------------------------------------
 // Loss curves
 
-TEST_CASE("save_loss_curves writes a PNG of the requested size with every series drawn", "[plot][loss][png]") {
-    const std::string dir = scratch("loss");
+TEST_CASE("loss curves: requested size, every series drawn, legend and labels present, PNG equal",
+          "[plot][loss][png]") {
     std::vector<double> train, val;
     for (int e = 0; e < 20; ++e) {
         train.push_back(0.3 * std::exp(-e / 5.0) + 0.05);
@@ -236,15 +239,19 @@ TEST_CASE("save_loss_curves writes a PNG of the requested size with every series
     }
     const Color custom{10, 200, 120};
     const std::vector<Series> series{{"train", train}, {"validation", val}, {"custom", {0.2, 0.15}, custom}};
-    const std::string path = dir + "/loss.png";
-    save_loss_curves(path, series, "Loss per epoch", "epoch", "loss", 500, 360);
-    REQUIRE(fs::exists(path));
-    const Image img = read_image(path);
+    const Figure fig = plot_loss_curves(series, "Loss per epoch", "epoch", "loss", 500, 360);
+    const Image& img = fig.image;
     REQUIRE(img.width == 500);
     REQUIRE(img.height == 360);
-
-    const Figure fig = plot_loss_curves(series, "Loss per epoch", "epoch", "loss", 500, 360);
-    REQUIRE(img.pixels == fig.image.pixels);
+#if defined(AE_HAVE_STB)
+    const std::string path = scratch("loss") + "/loss.png";
+    save_loss_curves(path, series, "Loss per epoch", "epoch", "loss", 500, 360);
+    REQUIRE(fs::exists(path));
+    const Image back = read_image(path);
+    REQUIRE(back.width == 500);
+    REQUIRE(back.height == 360);
+    REQUIRE(back.pixels == img.pixels);
+#endif
     // Each series' colour appears in the plot area, outside the legend: the lines were drawn.
     for (const Color c : {palette[0], palette[1], custom}) {
         INFO("colour " << int(c.r) << "," << int(c.g) << "," << int(c.b));
@@ -256,8 +263,8 @@ TEST_CASE("save_loss_curves writes a PNG of the requested size with every series
     REQUIRE(fig.legend.x >= 0);
     REQUIRE(fig.legend.right() < img.width);
     REQUIRE(count_dark(img, fig.legend) > 50);
-    REQUIRE(count_dark(img, {0, 0, img.width, fig.axes.y - 1}) > 50);                          // title
-    REQUIRE(count_dark(img, {0, fig.axes.y, fig.axes.x - 2, fig.axes.height}) > 50);           // y ticks
+    REQUIRE(count_dark(img, {0, 0, img.width, fig.axes.y - 1}) > 50);                 // title
+    REQUIRE(count_dark(img, {0, fig.axes.y, fig.axes.x - 2, fig.axes.height}) > 50);  // y ticks
     REQUIRE(count_dark(img, {0, fig.axes.bottom() + 2, img.width, img.height - fig.axes.bottom() - 2}) > 50);
     // White background.
     REQUIRE(img.get(img.width - 1, img.height - 1) == Color{255, 255, 255});
@@ -288,12 +295,12 @@ TEST_CASE("plot_loss_curves: train over 1 epoch, NaN and infinite values are ski
 TEST_CASE("plot_loss_curves throws ConfigError on empty input", "[plot][loss][errors]") {
     AE_REQUIRE_THROWS(plot_loss_curves({}, "t"), ConfigError, Contains("no series"));
     AE_REQUIRE_THROWS(plot_loss_curves({{"train", {0.1}}, {"val", {}}}, "t"), ConfigError, Contains("'val'"));
-    AE_REQUIRE_THROWS(plot_loss_curves({{"train", {std::nan(""), HUGE_VAL}}}, "t"), ConfigError,
-                      Contains("finite"));
+    AE_REQUIRE_THROWS(plot_loss_curves({{"train", {std::nan(""), HUGE_VAL}}}, "t"), ConfigError, Contains("finite"));
     AE_REQUIRE_THROWS(plot_loss_curves({{"train", {0.1}}}, "t", "epoch", "loss", 50, 50), ConfigError,
                       Contains("50x50"));
 }
 
+#if defined(AE_HAVE_STB)
 TEST_CASE("save_loss_curves from a History plots loss and val_loss", "[plot][loss][png]") {
     const std::string dir = scratch("history");
     History h;
@@ -304,12 +311,12 @@ TEST_CASE("save_loss_curves from a History plots loss and val_loss", "[plot][los
     REQUIRE(count_color(img, palette[0], all) > 30);
     REQUIRE(count_color(img, palette[1], all) > 30);
 }
+#endif
 
 // ---------------------------------------------------------------------------------------------
 // Scatter
 
-TEST_CASE("save_scatter colours points by label and lists the labels in a legend", "[plot][scatter][png]") {
-    const std::string dir = scratch("scatter");
+TEST_CASE("scatter colours points by label and lists the labels in a legend", "[plot][scatter][png]") {
     Matrix<double> z(2, 300);
     std::vector<int> labels;
     Rng rng(3);
@@ -319,13 +326,15 @@ TEST_CASE("save_scatter colours points by label and lists the labels in a legend
         z(0, j) = l + 0.2 * rng.normal();  // label l sits near x = l, y = -l
         z(1, j) = -l + 0.2 * rng.normal();
     }
-    save_scatter(dir + "/s.png", z, labels, "latent space");
-    const Image img = read_image(dir + "/s.png");
+    const Figure fig = plot_scatter(z, labels, "latent space");
+    const Image& img = fig.image;
     REQUIRE(img.width == 640);
     REQUIRE(img.height == 480);
-
-    const Figure fig = plot_scatter(z, labels, "latent space");
-    REQUIRE(img.pixels == fig.image.pixels);
+#if defined(AE_HAVE_STB)
+    const std::string path = scratch("scatter") + "/s.png";
+    save_scatter(path, z, labels, "latent space");
+    REQUIRE(read_image(path).pixels == img.pixels);
+#endif
     REQUIRE(fig.legend.x > fig.axes.right());  // beside the plot, not over the points
     REQUIRE(fig.legend.right() < img.width);
     for (int l = 0; l < 10; ++l) {

@@ -122,7 +122,9 @@ inline constexpr std::array<Glyph, last_char - first_char + 1> glyphs = {{
 /// Drawn for characters outside ' '-'~': a hollow box, so unsupported text is visible, not lost.
 inline constexpr Glyph missing_glyph = {0x1F, 0x11, 0x11, 0x11, 0x11, 0x11, 0x1F, 0x00, 0x00};
 
-inline bool supported(char ch) { return ch >= first_char && ch <= last_char; }
+inline bool supported(char ch) {
+    return ch >= first_char && ch <= last_char;
+}
 
 /// The bitmap for ch (missing_glyph when unsupported).
 inline const Glyph& glyph(char ch) {
@@ -144,7 +146,9 @@ inline int text_width(const std::string& text, int scale = 1) {
 }
 
 /// Height in pixels of one line of text, descenders included.
-inline int text_height(int scale = 1) { return font::glyph_height * scale; }
+inline int text_height(int scale = 1) {
+    return font::glyph_height * scale;
+}
 
 /// Draw text with its top-left corner at (x, y), each font pixel a scale x scale block; pixels
 /// outside the image are clipped. Returns the x just after the text.

@@ -2,22 +2,16 @@
 // Images: an 8-bit raster (Image), PNG/JPEG/BMP reading and atomic PNG writing through stb, and
 // conversion to and from ae's image columns (Shape {H, W, C}, HWC order, values in [0, 1]).
 #include <algorithm>
-#include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
-#include <functional>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
 #include "ae/core/shape.hpp"
+#include "ae/io/atomic_file.hpp"
+#include "ae/io/binary.hpp"
 
 #if defined(AE_HAVE_STB)
 // stb with internal linkage, once per translation unit.
@@ -30,12 +24,17 @@
 // copy per TU. The copies are token-identical, so ae's inline functions behave the same whichever
 // copy the linker keeps for them.
 //
-// If this TU already included stb_image.h / stb_image_write.h before ae, we use those declarations
-// and the user's implementation instead of compiling a second one that would collide with them.
-// Do not define STB_IMAGE_IMPLEMENTATION yourself *after* including ae in the same TU (stb has no
-// guard around its implementation); include your stb first, or use another TU.
+// If this TU already included stb_image.h / stb_image_write.h before ae, we do not include them
+// again (stb does not guard its implementation section, so a second pass would redefine it) and
+// ae uses the user's stb in this TU. Conversely, do not define STB_IMAGE_IMPLEMENTATION yourself
+// *after* including ae in the same TU: include your stb first, or build it in another TU.
+//
+// stb is C written for many compilers; its warnings are not ours.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #if !defined(STBI_INCLUDE_STB_IMAGE_H)
-#define AE_STB_IMAGE_OWNED 1
 #define STB_IMAGE_STATIC
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
@@ -45,26 +44,16 @@
 #define STBI_ONLY_BMP
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
-#endif
-#if !defined(INCLUDE_STB_IMAGE_WRITE_H)
-#define AE_STB_IMAGE_WRITE_OWNED 1
-#define STB_IMAGE_WRITE_STATIC
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#endif
-// stb is C written for many compilers; its warnings are not ours.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wunused-but-set-variable"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
 #include <stb_image.h>
-#include <stb_image_write.h>
-#pragma GCC diagnostic pop
-#if defined(AE_STB_IMAGE_OWNED)
 #undef STB_IMAGE_IMPLEMENTATION
 #endif
-#if defined(AE_STB_IMAGE_WRITE_OWNED)
+#if !defined(INCLUDE_STB_IMAGE_WRITE_H)
+#define STB_IMAGE_WRITE_STATIC
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb_image_write.h>
 #undef STB_IMAGE_WRITE_IMPLEMENTATION
 #endif
+#pragma GCC diagnostic pop
 #endif  // AE_HAVE_STB
 
 namespace ae::io {
@@ -126,75 +115,20 @@ struct Image {
 namespace detail {
 
 inline void check_image(const Image& img, const std::string& who) {
-    const std::size_t expected = static_cast<std::size_t>(std::max(img.width, 0)) * std::max(img.height, 0) *
-                                 std::max(img.channels, 0);
+    const std::size_t expected =
+        static_cast<std::size_t>(std::max(img.width, 0)) * std::max(img.height, 0) * std::max(img.channels, 0);
     if (img.width <= 0 || img.height <= 0 || img.channels < 1 || img.channels > 4 || img.pixels.size() != expected)
-        throw ShapeError(who + ": expected an image with width, height > 0, 1-4 channels and width*height*channels "
-                               "pixels, got " + std::to_string(img.width) + "x" + std::to_string(img.height) + "x" +
+        throw ShapeError(who +
+                         ": expected an image with width, height > 0, 1-4 channels and width*height*channels "
+                         "pixels, got " +
+                         std::to_string(img.width) + "x" + std::to_string(img.height) + "x" +
                          std::to_string(img.channels) + " with " + std::to_string(img.pixels.size()) + " values");
 }
 
-inline std::string errno_text(int err) { return err ? std::string(std::strerror(err)) : std::string("unknown error"); }
-
-/// The whole file in memory; IoError when it is missing, a folder or unreadable.
-inline std::vector<unsigned char> read_file_bytes(const std::string& path, const std::string& who) {
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec))
-        throw IoError(who + ": cannot read '" + path + "': it is a folder, not a file");
-    std::FILE* f = std::fopen(path.c_str(), "rb");
-    if (!f) throw IoError(who + ": cannot open '" + path + "': " + errno_text(errno));
-    std::vector<unsigned char> bytes;
-    unsigned char buf[1 << 16];
-    std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) bytes.insert(bytes.end(), buf, buf + n);
-    const bool failed = std::ferror(f) != 0;
-    const int err = errno;
-    std::fclose(f);
-    if (failed) throw IoError(who + ": error reading '" + path + "': " + errno_text(err));
-    return bytes;
-}
-
-/// Write bytes to path atomically: a temporary file in the same folder, then rename over path.
-/// rename() within one file system replaces the target in one step, so a failed or interrupted
-/// write leaves the previous file intact and never a half-written one.
-inline void write_bytes_atomically(const std::string& path, const unsigned char* data, std::size_t size,
-                                   const std::string& who) {
-    namespace fs = std::filesystem;
-    const fs::path target(path);
-    const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
-    std::error_code ec;
-    if (!fs::is_directory(folder, ec))
-        throw IoError(who + ": cannot write '" + path + "': folder '" + folder.string() + "' does not exist");
-    if (fs::is_directory(target, ec)) throw IoError(who + ": cannot write '" + path + "': it is a folder");
-
-    // A name unique per thread and call, so concurrent writers never share a temporary file.
-    static std::atomic<unsigned long> counter{0};
-    fs::path tmp = target;
-    tmp += ".tmp-" + std::to_string(std::hash<std::thread::id>{}(std::this_thread::get_id()) % 1000000) + "-" +
-           std::to_string(counter.fetch_add(1));
-
-    std::FILE* f = std::fopen(tmp.c_str(), "wb");
-    if (!f) throw IoError(who + ": cannot write '" + path + "': cannot create a temporary file: " + errno_text(errno));
-    bool ok = std::fwrite(data, 1, size, f) == size;
-    ok = std::fflush(f) == 0 && ok;
-    int err = errno;
-    ok = std::fclose(f) == 0 && ok;
-    if (!ok) {
-        if (!err) err = errno;
-        fs::remove(tmp, ec);
-        throw IoError(who + ": cannot write '" + path + "': " + errno_text(err));
-    }
-    fs::rename(tmp, target, ec);
-    if (ec) {
-        std::error_code ignored;
-        fs::remove(tmp, ignored);
-        throw IoError(who + ": cannot write '" + path + "': rename failed: " + ec.message());
-    }
-}
-
 [[noreturn]] inline void no_stb(const std::string& who) {
-    throw Error(who + ": image support is not compiled in: ae was built without stb (install libstb-dev, or add "
-                      "its include folder and define AE_HAVE_STB)");
+    throw Error(who +
+                ": image support is not compiled in: ae was built without stb (install libstb-dev, or add "
+                "its include folder and define AE_HAVE_STB)");
 }
 
 }  // namespace detail
@@ -203,7 +137,12 @@ inline void write_bytes_atomically(const std::string& path, const unsigned char*
 /// IoError when the file is missing or unreadable, FormatError when its contents do not decode.
 inline Image read_image(const std::string& path) {
 #if defined(AE_HAVE_STB)
-    const std::vector<unsigned char> bytes = detail::read_file_bytes(path, "read_image");
+    std::vector<std::uint8_t> bytes;
+    try {
+        bytes = read_file_bytes(path);
+    } catch (const IoError& e) {
+        throw IoError(std::string("read_image: ") + e.what());
+    }
     if (bytes.empty()) throw FormatError("read_image: cannot decode '" + path + "': the file is empty");
     if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
         throw FormatError("read_image: cannot decode '" + path + "': file larger than 2 GiB");
@@ -211,8 +150,8 @@ inline Image read_image(const std::string& path) {
     unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
     if (!data) {
         const char* why = stbi_failure_reason();
-        throw FormatError("read_image: cannot decode '" + path + "' as PNG, JPEG or BMP: " +
-                          (why ? why : "unknown reason"));
+        throw FormatError("read_image: cannot decode '" + path +
+                          "' as PNG, JPEG or BMP: " + (why ? why : "unknown reason"));
     }
     Image img;
     img.width = w, img.height = h, img.channels = c;
@@ -225,21 +164,26 @@ inline Image read_image(const std::string& path) {
 #endif
 }
 
-/// Write img as a PNG, atomically (temporary file + rename): on failure the previous file at path
-/// is left as it was. IoError naming the path when the folder is missing or the write fails.
+/// Write img as a PNG, atomically (ae::write_file_atomic: temporary file, fsync, rename): on
+/// failure the previous file at path is left as it was. IoError naming the path when the folder
+/// is missing or the write fails.
 inline void write_png(const std::string& path, const Image& img) {
     detail::check_image(img, "write_png('" + path + "')");
 #if defined(AE_HAVE_STB)
-    std::vector<unsigned char> png;
+    std::vector<std::uint8_t> png;
     auto sink = [](void* ctx, void* data, int size) {
-        auto* out = static_cast<std::vector<unsigned char>*>(ctx);
-        auto* bytes = static_cast<unsigned char*>(data);
+        auto* out = static_cast<std::vector<std::uint8_t>*>(ctx);
+        auto* bytes = static_cast<std::uint8_t*>(data);
         out->insert(out->end(), bytes, bytes + size);
     };
     if (!stbi_write_png_to_func(sink, &png, img.width, img.height, img.channels, img.pixels.data(),
                                 img.width * img.channels))
         throw IoError("write_png: cannot encode '" + path + "' (out of memory)");
-    detail::write_bytes_atomically(path, png.data(), png.size(), "write_png");
+    try {
+        write_file_atomic(path, png.data(), png.size());
+    } catch (const IoError& e) {
+        throw IoError(std::string("write_png: ") + e.what());
+    }
 #else
     detail::no_stb("write_png");
 #endif
@@ -311,8 +255,7 @@ Vector<S> load_image_column(const std::string& path, Index h, Index w, Index c) 
     const Image img = read_image(path);
     if (img.height != h || img.width != w)
         throw ShapeError("load_image_column: '" + path + "' is " + std::to_string(img.height) + "x" +
-                         std::to_string(img.width) + " (HxW), expected " + std::to_string(h) + "x" +
-                         std::to_string(w));
+                         std::to_string(img.width) + " (HxW), expected " + std::to_string(h) + "x" + std::to_string(w));
     return to_column<S>(img, static_cast<int>(c));
 }
 

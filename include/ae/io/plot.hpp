@@ -195,15 +195,14 @@ inline void draw_axes(Image& img, const Rect& axes, const Axis& xa, const Axis& 
         const int py = to_pixel(t, ya, axes.bottom(), axes.y);
         for (int k = 1; k <= tick_len; ++k) img.set(axes.x - 1 - k, py, black);
         const std::string s = format_tick(t, ya.step);
-        draw_text(img, axes.x - 2 - tick_len - 3 - text_width(s, tick_scale), py - font::cap_height * tick_scale / 2,
-                  s, black, tick_scale);
+        draw_text(img, axes.x - 2 - tick_len - 3 - text_width(s, tick_scale), py - font::cap_height * tick_scale / 2, s,
+                  black, tick_scale);
     }
     // Title centred over the axes; x label centred under the tick labels; y label rotated at the left edge.
     draw_text(img, axes.x + (axes.width - text_width(title, title_scale)) / 2, pad, title, black, title_scale);
     draw_text(img, axes.x + (axes.width - text_width(x_label, label_scale)) / 2,
               axes.bottom() + 2 + tick_len + 3 + th + pad, x_label, black, label_scale);
-    draw_text_up(img, pad, axes.y + (axes.height - text_width(y_label, label_scale)) / 2, y_label, black,
-                 label_scale);
+    draw_text_up(img, pad, axes.y + (axes.height - text_width(y_label, label_scale)) / 2, y_label, black, label_scale);
 }
 
 /// The axes rectangle for a chart of this size, leaving room for title, labels and tick labels.
@@ -224,8 +223,8 @@ inline Rect axes_rect(int width, int height, const std::vector<std::string>& y_t
 
 inline void check_size(int width, int height, const std::string& who) {
     if (width < 120 || height < 100 || width > 16384 || height > 16384)
-        throw ConfigError(who + ": picture size must be between 120x100 and 16384x16384, got " +
-                          std::to_string(width) + "x" + std::to_string(height));
+        throw ConfigError(who + ": picture size must be between 120x100 and 16384x16384, got " + std::to_string(width) +
+                          "x" + std::to_string(height));
 }
 
 /// One legend row: a swatch (line or dot) then the name.
@@ -241,7 +240,9 @@ inline int legend_width(const std::vector<LegendEntry>& entries) {
     for (const auto& e : entries) widest = std::max(widest, text_width(e.name, legend_scale));
     return legend_pad + swatch_len + legend_pad + widest + legend_pad;
 }
-inline int legend_row_height() { return text_height(legend_scale) + 5; }
+inline int legend_row_height() {
+    return text_height(legend_scale) + 5;
+}
 inline int legend_height(const std::vector<LegendEntry>& entries) {
     return legend_pad + static_cast<int>(entries.size()) * legend_row_height() - 5 + legend_pad;
 }
@@ -315,9 +316,9 @@ Image image_grid(const std::vector<const Matrix<S>*>& rows, const Shape& image_s
     for (std::size_t r = 0; r < rows.size(); ++r) {
         if (!rows[r]) throw ConfigError(who + ": row " + std::to_string(r) + " is a null matrix pointer");
         if (rows[r]->rows() != image_shape.size())
-            throw ShapeError(who + ": row " + std::to_string(r) + " has columns of " +
-                             std::to_string(rows[r]->rows()) + " values, expected " +
-                             std::to_string(image_shape.size()) + " for image shape " + image_shape.str());
+            throw ShapeError(who + ": row " + std::to_string(r) + " has columns of " + std::to_string(rows[r]->rows()) +
+                             " values, expected " + std::to_string(image_shape.size()) + " for image shape " +
+                             image_shape.str());
     }
     const int label_scale = scale >= 2 ? 2 : 1;
     int label_col = 0;
@@ -449,14 +450,14 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
 }
 
 inline void save_loss_curves(const std::string& path, const std::vector<Series>& series, const std::string& title,
-                             const std::string& x_label = "epoch", const std::string& y_label = "loss",
-                             int width = 640, int height = 420) {
+                             const std::string& x_label = "epoch", const std::string& y_label = "loss", int width = 640,
+                             int height = 420) {
     write_png(path, plot_loss_curves(series, title, x_label, y_label, width, height).image);
 }
 
 /// Train and validation loss from a fit History ("loss" and, when present, "val_loss").
-inline void save_loss_curves(const std::string& path, const History& history, const std::string& title,
-                             int width = 640, int height = 420) {
+inline void save_loss_curves(const std::string& path, const History& history, const std::string& title, int width = 640,
+                             int height = 420) {
     std::vector<Series> series{{"train", history["loss"]}};
     if (history.has("val_loss")) series.push_back({"validation", history["val_loss"]});
     save_loss_curves(path, series, title, "epoch", "loss", width, height);
