@@ -221,10 +221,17 @@ TEST_CASE("nice_axis picks 1-2-5 steps, covers the data and labels ticks readabl
     }
     REQUIRE(io::detail::nice_axis(1, 30, 7, true, 0.02).step == 5);
     REQUIRE(io::detail::nice_axis(1, 3, 10, true, 0.02).step == 1);  // epochs never get fractional ticks
-    REQUIRE(io::detail::format_tick(0.25, 0.05) == "0.25");
-    REQUIRE(io::detail::format_tick(20, 5) == "20");
-    REQUIRE(io::detail::format_tick(-0.5, 0.5) == "-0.5");
-    REQUIRE(io::detail::format_tick(2e-5, 1e-5) == "2e-05");
+    REQUIRE(io::detail::format_tick(0.25, 0.05, 0.4) == "0.25");
+    REQUIRE(io::detail::format_tick(20, 5, 30) == "20");
+    REQUIRE(io::detail::format_tick(-0.5, 0.5, 1) == "-0.5");
+    // Huge or tiny axes share the largest tick's exponent.
+    REQUIRE(io::detail::format_tick(2e-5, 1e-5, 3e-5) == "2e-5");
+    REQUIRE(io::detail::format_tick(5e-6, 5e-6, 3e-5) == "0.5e-5");
+    REQUIRE(io::detail::format_tick(150000, 50000, 150000) == "1.5e5");
+    REQUIRE(io::detail::format_tick(0, 50000, 150000) == "0");
+    const auto big = io::detail::nice_axis(3000, 165000, 6, false, 0.05);
+    REQUIRE(big.labels.size() == big.ticks.size());
+    for (const auto& label : big.labels) REQUIRE((label == "0" || label.find("e5") != std::string::npos));
 }
 
 // ---------------------------------------------------------------------------------------------

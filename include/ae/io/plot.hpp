@@ -116,10 +116,28 @@ inline double nice_number(double x, bool round) {
     return nf * exp10;
 }
 
+/// A tick label with just enough decimals for the step. When the axis' largest value is huge or
+/// the step tiny, every label uses the exponent of that largest value ("0.5e-5", "1.0e-5"), so
+/// the labels of one axis read alike.
+inline std::string format_tick(double v, double step, double max_abs) {
+    char buf[64];
+    const int step_exp = static_cast<int>(std::floor(std::log10(step) + 1e-9));
+    if (max_abs >= 1e5 || step_exp < -4) {
+        if (v == 0) return "0";
+        const int e = static_cast<int>(std::floor(std::log10(max_abs) + 1e-9));
+        const int digits = std::clamp(e - step_exp, 0, 6);
+        std::snprintf(buf, sizeof buf, "%.*fe%d", digits, v / std::pow(10.0, e), e);
+    } else {
+        std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -step_exp), v);
+    }
+    return buf;
+}
+
 /// An axis: the value range it spans and its ticks (the multiples of step inside the range).
 struct Axis {
     double lo = 0, hi = 1, step = 1;
     std::vector<double> ticks;
+    std::vector<std::string> labels;  ///< one per tick, formatted alike
 };
 
 /// The axis for data in [lo, hi] with `margin` (a fraction of the range) added at both ends, and
@@ -145,21 +163,10 @@ inline Axis nice_axis(double lo, double hi, int max_ticks, bool integer_steps, d
         if (std::abs(t) < step * 1e-9) t = 0;  // no "-0"
         a.ticks.push_back(t);
     }
+    double max_abs = 0;
+    for (double t : a.ticks) max_abs = std::max(max_abs, std::abs(t));
+    for (double t : a.ticks) a.labels.push_back(format_tick(t, step, max_abs));
     return a;
-}
-
-/// A tick label with just enough decimals for the step; scientific when very large or small.
-inline std::string format_tick(double v, double step) {
-    char buf[64];
-    const double mag = std::max(std::abs(v), step);
-    const int step_exp = static_cast<int>(std::floor(std::log10(step) + 1e-9));
-    if (mag >= 1e5 || step_exp < -4) {
-        const int digits = std::max(0, static_cast<int>(std::floor(std::log10(mag) + 1e-9)) - step_exp);
-        std::snprintf(buf, sizeof buf, "%.*e", std::min(digits, 6), v);
-    } else {
-        std::snprintf(buf, sizeof buf, "%.*f", std::max(0, -step_exp), v);
-    }
-    return buf;
 }
 
 /// Pixel position of v on an axis mapped onto [p0, p1] (p1 may be below p0 for y).
@@ -185,16 +192,16 @@ inline void draw_axes(Image& img, const Rect& axes, const Axis& xa, const Axis& 
     draw_rect(img, {axes.x - 1, axes.y - 1, axes.width + 2, axes.height + 2}, frame_grey);
 
     const int th = text_height(tick_scale);
-    for (double t : xa.ticks) {
-        const int px = to_pixel(t, xa, axes.x, axes.right());
+    for (std::size_t i = 0; i < xa.ticks.size(); ++i) {
+        const int px = to_pixel(xa.ticks[i], xa, axes.x, axes.right());
         for (int k = 1; k <= tick_len; ++k) img.set(px, axes.bottom() + 1 + k, black);
-        const std::string s = format_tick(t, xa.step);
+        const std::string& s = xa.labels[i];
         draw_text(img, px - text_width(s, tick_scale) / 2, axes.bottom() + 2 + tick_len + 3, s, black, tick_scale);
     }
-    for (double t : ya.ticks) {
-        const int py = to_pixel(t, ya, axes.bottom(), axes.y);
+    for (std::size_t i = 0; i < ya.ticks.size(); ++i) {
+        const int py = to_pixel(ya.ticks[i], ya, axes.bottom(), axes.y);
         for (int k = 1; k <= tick_len; ++k) img.set(axes.x - 1 - k, py, black);
-        const std::string s = format_tick(t, ya.step);
+        const std::string& s = ya.labels[i];
         draw_text(img, axes.x - 2 - tick_len - 3 - text_width(s, tick_scale), py - font::cap_height * tick_scale / 2, s,
                   black, tick_scale);
     }
@@ -225,6 +232,17 @@ inline void check_size(int width, int height, const std::string& who) {
     if (width < 120 || height < 100 || width > 16384 || height > 16384)
         throw ConfigError(who + ": picture size must be between 120x100 and 16384x16384, got " + std::to_string(width) +
                           "x" + std::to_string(height));
+}
+
+/// Pixels in r that are neither background nor grid: what a legend placed there would hide.
+inline long data_pixels(const Image& img, const Rect& r) {
+    long n = 0;
+    for (int y = std::max(r.y, 0); y <= std::min(r.bottom(), img.height - 1); ++y)
+        for (int x = std::max(r.x, 0); x <= std::min(r.right(), img.width - 1); ++x) {
+            const Color c = img.get(x, y);
+            if (c != white && c != grid_grey) ++n;
+        }
+    return n;
 }
 
 /// One legend row: a swatch (line or dot) then the name.
@@ -417,11 +435,9 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
 
     // Tick density follows the picture size: about one x tick per 80 px and one y tick per 45 px.
     const detail::Axis ya = detail::nice_axis(lo, hi, std::clamp((height - 100) / 45, 3, 10), false, 0.05);
-    std::vector<std::string> y_labels;
-    for (double t : ya.ticks) y_labels.push_back(detail::format_tick(t, ya.step));
-    const Rect axes = detail::axes_rect(width, height, y_labels, 0, who);
+    const Rect axes = detail::axes_rect(width, height, ya.labels, 0, who);
     const detail::Axis xa =
-        detail::nice_axis(1.0, static_cast<double>(longest), std::clamp(axes.width / 70, 2, 12), true, 0.02);
+        detail::nice_axis(1.0, static_cast<double>(longest), std::clamp(axes.width / 70, 2, 12), true, 0.03);
 
     Figure fig{Image(width, height, 3, 255), axes, {}};
     detail::draw_axes(fig.image, axes, xa, ya, title, x_label, y_label);
@@ -443,9 +459,19 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
             px = x, py = y, have_prev = true;
         }
     }
-    // Loss curves fall from the top-left, so the top-right corner is usually free for the legend.
-    fig.legend = detail::draw_legend(fig.image, axes.right() - 6 - detail::legend_width(entries) + 1, axes.y + 6,
-                                     entries, false);
+    // The legend goes in the corner of the plot where it hides the fewest data pixels; top-right
+    // wins ties, as loss curves usually fall away from it.
+    const int lw = detail::legend_width(entries), lh = detail::legend_height(entries), inset = 6;
+    const int left = axes.x + inset, right = axes.right() - inset - lw + 1;
+    const int top = axes.y + inset, bottom = axes.bottom() - inset - lh + 1;
+    Rect best{};
+    long best_ink = std::numeric_limits<long>::max();
+    for (const Rect& r :
+         {Rect{right, top, lw, lh}, Rect{left, top, lw, lh}, Rect{right, bottom, lw, lh}, Rect{left, bottom, lw, lh}}) {
+        const long ink = detail::data_pixels(fig.image, r);
+        if (ink < best_ink) best = r, best_ink = ink;
+    }
+    fig.legend = detail::draw_legend(fig.image, best.x, best.y, entries, false);
     return fig;
 }
 
@@ -501,10 +527,8 @@ Figure plot_scatter(const Matrix<S>& points, const std::vector<int>& labels, con
 
     // A little margin so dots on the extremes are not cut by the frame.
     const detail::Axis ya = detail::nice_axis(ylo, yhi, std::clamp((height - 100) / 45, 3, 10), false, 0.04);
-    std::vector<std::string> y_labels;
-    for (double t : ya.ticks) y_labels.push_back(detail::format_tick(t, ya.step));
     const int legend_room = entries.empty() ? 0 : detail::legend_width(entries) + detail::pad;
-    const Rect axes = detail::axes_rect(width, height, y_labels, legend_room, who);
+    const Rect axes = detail::axes_rect(width, height, ya.labels, legend_room, who);
     const detail::Axis xa = detail::nice_axis(xlo, xhi, std::clamp(axes.width / 70, 2, 12), false, 0.04);
 
     Figure fig{Image(width, height, 3, 255), axes, {}};
