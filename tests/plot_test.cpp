@@ -1,5 +1,6 @@
 #include "ae/io/plot.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -297,6 +298,20 @@ TEST_CASE("plot_loss_curves: train over 1 epoch, NaN and infinite values are ski
         if (y >= 0) top = std::min(top, y), bottom = std::max(bottom, y);
     }
     REQUIRE(bottom - top > gaps.axes.height / 2);
+}
+
+TEST_CASE("plot_loss_curves moves the legend away from a curve that rises to the top-right", "[plot][loss]") {
+    std::vector<double> rising;
+    for (int e = 0; e < 30; ++e) rising.push_back(0.01 * e * e);
+    const Figure fig = plot_loss_curves({{"rising", rising}}, "rising");
+    const bool top_right =
+        fig.legend.x > fig.axes.x + fig.axes.width / 2 && fig.legend.y < fig.axes.y + fig.axes.height / 2;
+    REQUIRE_FALSE(top_right);
+    // A falling curve leaves the top-right corner free, and the legend goes there.
+    std::reverse(rising.begin(), rising.end());
+    const Figure falling = plot_loss_curves({{"falling", rising}}, "falling");
+    REQUIRE(falling.legend.x > falling.axes.x + falling.axes.width / 2);
+    REQUIRE(falling.legend.y < falling.axes.y + falling.axes.height / 2);
 }
 
 TEST_CASE("plot_loss_curves throws ConfigError on empty input", "[plot][loss][errors]") {
