@@ -121,7 +121,7 @@ public:
             }
             return false;
         }
-        if (++wait_ > patience_) {
+        if (++wait_ >= patience_) {  // Keras: stop once `patience` epochs in a row did not improve
             stopped_epoch_ = st.epoch;
             return true;
         }

@@ -64,6 +64,7 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     std::vector<Param<S>> params = parameters();
     Rng rng(opt.seed);
     const Index n = x.cols();
+    const bool same_xy = &x == &y;
     std::vector<Index> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), Index(0));
 
@@ -84,18 +85,19 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
         for (Index start = 0, b = 0; start < n && !stop; start += opt.batch_size, ++b) {
             const Index nb = std::min(opt.batch_size, n - start);
             detail::gather_columns(x, order, start, nb, fit_x_);
-            detail::gather_columns(y, order, start, nb, fit_y_);
+            if (!same_xy) detail::gather_columns(y, order, start, nb, fit_y_);
+            const Matrix<S>& target = same_xy ? fit_x_ : fit_y_;  // autoencoders: fit(x, x)
 
             for (auto& p : params) p.grad->setZero();
             forward(fit_x_, fit_out_, Mode::training);
 
             S loss;
             if (fused) {
-                loss = loss_->value_from_logits(*logits(), fit_out_, fit_y_);
-                loss_->gradient_from_logits(*logits(), fit_out_, fit_y_, fit_dout_);
+                loss = loss_->value_from_logits(*logits(), fit_out_, target);
+                loss_->gradient_from_logits(*logits(), fit_out_, target, fit_dout_);
             } else {
-                loss = loss_->value(fit_out_, fit_y_);
-                loss_->gradient(fit_out_, fit_y_, fit_dout_);
+                loss = loss_->value(fit_out_, target);
+                loss_->gradient(fit_out_, target, fit_dout_);
             }
             loss += extra_loss();  // extra losses add their gradients inside their layers' backward
 

@@ -1,0 +1,3 @@
+#pragma once
+// Ready-made autoencoders of the classic chapter, each returning {encoder, decoder, autoencoder}.
+#include "ae/models/recipes/vanilla.hpp"
