@@ -1,0 +1,235 @@
+#pragma once
+// LSTM: Keras' long short-term memory layer (gate order i, f, g, o; tanh / sigmoid).
+//   input {T, F} → output {U} (last h) or {T, U} with return_sequences.
+// Per step, with z = W x_t + R h_{t-1} + b (4U rows, i f g o blocks of U):
+//   i = σ(z_i), f = σ(z_f), g = tanh(z_g), o = σ(z_o)
+//   c_t = f ⊙ c_{t-1} + i ⊙ g,   h_t = o ⊙ tanh(c_t),   h_{-1} = c_{-1} = 0.
+// Backward through time (dh from the output plus R^T dz_{t+1}, dc carried by f):
+//   dc  = dc_next + dh ⊙ o ⊙ (1 − tanh²c_t)
+//   dz_o = dh ⊙ tanh c_t ⊙ o(1−o),  dz_i = dc ⊙ g ⊙ i(1−i)
+//   dz_g = dc ⊙ i ⊙ (1−g²),          dz_f = dc ⊙ c_{t-1} ⊙ f(1−f)
+//   dc_next = dc ⊙ f,  dh_next = Rᵀ dz_t
+//   dW += dz xᵀ, dR += dz h_{t-1}ᵀ, db += Σ dz, dx = Wᵀ dz   (each one GEMM over all steps)
+// Parameters (PyTorch's layout, Keras' kernels are their transposes):
+//   kernel W: 4U × F (Glorot uniform, fan_in F, fan_out 4U), recurrent_kernel R: 4U × U
+//   (orthogonal), bias b: 4U (zero, forget block 1 as Keras' unit_forget_bias).
+//
+// Memory layout. A batch column holds step 0's features, then step 1's, … so the batch
+// (T·F × B) is, in memory, an F × (T·B) matrix whose column b·T + t is sample b's step t.
+// All per-step buffers (gates, h, c) use that same "sample-major" layout: one GEMM projects
+// every step at once, and step t of the batch is a strided view (B columns, stride T) whose
+// columns are each contiguous — Eigen's GEMM packs strided operands anyway, and the fused
+// element-wise gate code runs over contiguous 4U- or U-long runs. The alternative (step-major
+// buffers) would make step t one contiguous block but needs transposing copies of x, y, dy
+// and dx; the strided views cost nothing.
+#include <string>
+
+#include "ae/core/initializer.hpp"
+#include "ae/core/layer.hpp"
+#include "ae/models/registry.hpp"
+
+namespace ae {
+
+namespace detail {
+template <class S>
+using StridedMap = Eigen::Map<Matrix<S>, 0, Eigen::OuterStride<>>;
+template <class S>
+using ConstStridedMap = Eigen::Map<const Matrix<S>, 0, Eigen::OuterStride<>>;
+
+/// Step t of a sample-major buffer of `rows` per step, T steps, B samples: rows × B.
+template <class S>
+StridedMap<S> step_view(Matrix<S>& m, Index rows, Index T, Index t) {
+    return StridedMap<S>(m.data() + t * rows, rows, m.size() / (rows * T), Eigen::OuterStride<>(rows * T));
+}
+template <class S>
+ConstStridedMap<S> step_view(const Matrix<S>& m, Index rows, Index T, Index t) {
+    return ConstStridedMap<S>(m.data() + t * rows, rows, m.size() / (rows * T), Eigen::OuterStride<>(rows * T));
+}
+
+/// A (T·F × B) batch seen as F × (T·B): column b·T + t is sample b's step t.
+template <class S>
+Eigen::Map<const Matrix<S>> steps_as_columns(const Matrix<S>& x, Index F) {
+    return Eigen::Map<const Matrix<S>>(x.data(), F, x.size() / F);
+}
+template <class S>
+Eigen::Map<Matrix<S>> steps_as_columns(Matrix<S>& x, Index F) {
+    return Eigen::Map<Matrix<S>>(x.data(), F, x.size() / F);
+}
+
+/// σ(v) = (1 + tanh(v/2)) / 2: one vectorised tanh instead of exp + divide.
+template <class A>
+auto sigmoid_expr(const A& v) {
+    using S = typename A::Scalar;
+    return S(0.5) + S(0.5) * (S(0.5) * v).tanh();
+}
+
+/// Recurrent layers take {T, F}; say so clearly for anything else.
+inline void expect_sequence_shape(const std::string& layer, const Shape& in) {
+    if (in.rank() != 2)
+        throw ShapeError(layer + ": expected a sequence input shape {T, F} (steps, features), got " + in.str() +
+                         (in.rank() == 1 ? " (add a RepeatVector or Reshape layer before it)" : ""));
+}
+}  // namespace detail
+
+template <class S = float>
+class LSTM : public Layer<S> {
+public:
+    explicit LSTM(Index units, bool return_sequences = false) : units_(units), return_sequences_(return_sequences) {
+        if (units <= 0) throw ConfigError("LSTM: expected units > 0, got " + std::to_string(units));
+    }
+
+    std::string type() const override { return "LSTM"; }
+
+    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
+        this->check_rows(x, T_ * F_, "input");
+        x_ = &x;
+        const Index U = units_, T = T_, B = x.cols();
+        ensure_size(gates_, 4 * U, T * B);
+        ensure_size(h_, U, T * B);
+        ensure_size(hprev_, U, T * B);
+        ensure_size(c_, U, T * B);
+        ensure_size(tanh_c_, U, T * B);
+
+        // Input projection of every step in one GEMM: gates: 4U × (T·B)
+        gates_.noalias() = W_ * detail::steps_as_columns(x, F_);
+        gates_.colwise() += b_.col(0);
+
+        for (Index t = 0; t < T; ++t) {
+            auto z = detail::step_view(gates_, 4 * U, T, t);   // 4U × B
+            auto hp = detail::step_view(hprev_, U, T, t);      // U × B: h_{t-1}
+            auto c = detail::step_view(c_, U, T, t);           // U × B
+            auto tc = detail::step_view(tanh_c_, U, T, t);
+            auto h = detail::step_view(h_, U, T, t);
+            if (t == 0) {
+                hp.setZero();
+            } else {
+                hp = detail::step_view(h_, U, T, t - 1);
+                z.noalias() += R_ * hp;                        // 4U × B
+            }
+            z.topRows(2 * U).array() = detail::sigmoid_expr(z.topRows(2 * U).array());  // i, f
+            z.middleRows(2 * U, U).array() = z.middleRows(2 * U, U).array().tanh();       // g
+            z.bottomRows(U).array() = detail::sigmoid_expr(z.bottomRows(U).array());      // o
+            if (t == 0)
+                c.array() = z.topRows(U).array() * z.middleRows(2 * U, U).array();
+            else
+                c.array() = z.middleRows(U, U).array() * detail::step_view(c_, U, T, t - 1).array() +
+                            z.topRows(U).array() * z.middleRows(2 * U, U).array();
+            tc.array() = c.array().tanh();
+            h.array() = z.bottomRows(U).array() * tc.array();
+        }
+
+        if (return_sequences_) {
+            ensure_size(y, T * U, B);
+            detail::steps_as_columns(y, U) = h_;                 // same memory layout
+        } else {
+            ensure_size(y, U, B);
+            y = detail::step_view(h_, U, T, T - 1);
+        }
+    }
+
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
+        this->check_rows(dy, return_sequences_ ? T_ * units_ : units_, "output gradient");
+        const Index U = units_, T = T_, B = dy.cols();
+        if (B * T != gates_.cols())
+            throw ShapeError(this->describe() + ": backward batch of " + std::to_string(B) +
+                             " does not match the forward batch of " + std::to_string(gates_.cols() / T));
+        ensure_size(dgates_, 4 * U, T * B);
+        ensure_size(dh_, U, B);
+        ensure_size(dc_, U, B);
+        ensure_size(dcur_, U, B);
+        dh_.setZero();
+        dc_.setZero();
+
+        for (Index t = T - 1; t >= 0; --t) {
+            // dh = dy_t + Rᵀ dz_{t+1} (dh_ holds the latter from the previous iteration)
+            if (return_sequences_)
+                dh_ += detail::step_view(dy, U, T, t);
+            else if (t == T - 1)
+                dh_ += dy;
+            auto g = detail::step_view(gates_, 4 * U, T, t);
+            auto dz = detail::step_view(dgates_, 4 * U, T, t);
+            auto tc = detail::step_view(tanh_c_, U, T, t).array();
+            auto i = g.topRows(U).array();
+            auto f = g.middleRows(U, U).array();
+            auto gg = g.middleRows(2 * U, U).array();
+            auto o = g.bottomRows(U).array();
+            auto dh = dh_.array();
+            dcur_.array() = dc_.array() + dh * o * (S(1) - tc.square());
+            auto dc = dcur_.array();
+            dz.bottomRows(U).array() = dh * tc * o * (S(1) - o);
+            dz.topRows(U).array() = dc * gg * i * (S(1) - i);
+            dz.middleRows(2 * U, U).array() = dc * i * (S(1) - gg.square());
+            if (t > 0)
+                dz.middleRows(U, U).array() = dc * detail::step_view(c_, U, T, t - 1).array() * f * (S(1) - f);
+            else
+                dz.middleRows(U, U).setZero();
+            dc_.array() = dc * f;
+            if (t > 0) dh_.noalias() = R_.transpose() * dz;    // U × B
+        }
+
+        // Parameter gradients, one GEMM each over all steps.
+        dW_.noalias() += dgates_ * detail::steps_as_columns(*x_, F_).transpose();  // 4U × F
+        dR_.noalias() += dgates_ * hprev_.transpose();                             // 4U × U
+        db_.col(0) += dgates_.rowwise().sum();
+        if (this->input_grad_needed_) {
+            ensure_size(dx, T * F_, B);
+            detail::steps_as_columns(dx, F_).noalias() = W_.transpose() * dgates_;  // F × (T·B)
+        }
+    }
+
+    std::vector<Param<S>> parameters() override {
+        return {this->param("kernel", W_, dW_), this->param("recurrent_kernel", R_, dR_),
+                this->param("bias", b_, db_)};
+    }
+
+    Config config() const override {
+        Config c;
+        c.set("units", units_).set("return_sequences", return_sequences_);
+        return c;
+    }
+
+    static std::shared_ptr<LSTM> from_config(const LayerArgs<S>& a) {
+        detail::expect_counts(a, "LSTM", 0, 0);
+        return std::make_shared<LSTM>(Index(a.config.get_int("units")), a.config.get_bool("return_sequences"));
+    }
+
+    Index units() const { return units_; }
+    bool return_sequences() const { return return_sequences_; }
+    Matrix<S>& kernel() { return W_; }
+    Matrix<S>& recurrent_kernel() { return R_; }
+    Matrix<S>& bias() { return b_; }
+
+protected:
+    Shape do_build(const Shape& in, Rng& rng) override {
+        detail::expect_sequence_shape("LSTM", in);
+        T_ = in[0];
+        F_ = in[1];
+        const Index U = units_;
+        W_.resize(4 * U, F_);
+        initialize(W_, Initializer::glorot_uniform, double(F_), double(4 * U), rng);
+        R_.resize(4 * U, U);
+        initialize(R_, Initializer::orthogonal, double(U), double(4 * U), rng);
+        b_ = Matrix<S>::Zero(4 * U, 1);
+        b_.middleRows(U, U).setOnes();  // unit_forget_bias
+        dW_ = Matrix<S>::Zero(4 * U, F_);
+        dR_ = Matrix<S>::Zero(4 * U, U);
+        db_ = Matrix<S>::Zero(4 * U, 1);
+        return return_sequences_ ? Shape{T_, U} : Shape{U};
+    }
+
+private:
+    Index units_;
+    bool return_sequences_;
+    Index T_ = 0, F_ = 0;
+    Matrix<S> W_, R_, b_, dW_, dR_, db_;
+    // Forward state, sample-major (column b·T + t): activated gates, h_t, h_{t-1}, c_t, tanh c_t.
+    Matrix<S> gates_, h_, hprev_, c_, tanh_c_;
+    Matrix<S> dgates_, dh_, dc_, dcur_;
+    const Matrix<S>* x_ = nullptr;
+};
+
+}  // namespace ae
+
+namespace ae {
+AE_REGISTER_LAYER(LSTM)
+}
