@@ -10,6 +10,10 @@
 // The patches are built block by block (a few hundred KB at a time) and rebuilt in backward
 // rather than stored: streaming a whole batch's patches through memory costs more than the
 // copy.
+// With stride 1 and fewer filters than input channels, dx is computed instead as the
+// convolution of dz with the flipped kernel (patches of kh·kw·F rows instead of kh·kw·C, and
+// no scatter): dx[iy, ix, c] = Σ dz[iy − p' + i', ix − q' + j', f] W[f, (kh−1−i', kw−1−j', c)]
+// with p' = kh − 1 − pad_top, q' = kw − 1 − pad_left.
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/im2col.hpp"
@@ -43,7 +47,7 @@ public:
         const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns();
         const int nt = detail::conv_threads(B);
         ensure_size(y, F * g_.out_pixels(), B);
-        detail::ensure_scratch(cols_, nt, K, block);
+        detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x.data(), g0, n, cols.data());
@@ -70,20 +74,21 @@ public:
         const int nt = detail::conv_threads(B);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, g_.in_size(), B);
-        detail::ensure_scratch(cols_, nt, K, block);
+        detail::ensure_capacity(cols_, nt, K * block);
         detail::ensure_scratch(dW_t_, nt, F, K);
         detail::ensure_scratch(db_t_, nt, F, 1);
         for (int t = 0; t < nt; ++t) {
             dW_t_[std::size_t(t)].setZero();
             db_t_[std::size_t(t)].setZero();
         }
+        const bool flipped = need_dx && use_flipped_dx();
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x_->data(), g0, n, cols.data());
             Eigen::Map<const Matrix<S>> dzb(dz.data() + g0 * F, F, n);      // dzb: F × n
             dW_t_[std::size_t(t)].noalias() += dzb * cols.transpose();      // F × K
             db_t_[std::size_t(t)] += dzb.rowwise().sum();
-            if (!need_dx) return;
+            if (!need_dx || flipped) return;
             // A thread's first block touching sample b starts at its first column: zero it then.
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) dx.col(b).setZero();
             cols.noalias() = W_.transpose() * dzb;                           // K × n
@@ -93,6 +98,7 @@ public:
             dW_ += dW_t_[std::size_t(t)];
             db_ += db_t_[std::size_t(t)];
         }
+        if (flipped) flipped_input_grad(dz, dx);
     }
 
     std::vector<Param<S>> parameters() override {
@@ -138,6 +144,8 @@ public:
     /// Patch columns per GEMM (0: about 256 KB of patches). A value ≥ OH·OW·batch gives one
     /// GEMM for the whole batch.
     void set_block_columns(Index n) { block_cols_ = n; }
+    /// Allow the flipped-kernel input gradient (stride 1, filters < channels); on by default.
+    void set_flipped_input_grad(bool on) { flip_dx_ = on; }
 
 protected:
     Shape do_build(const Shape& in, Rng& rng) override {
@@ -168,6 +176,37 @@ protected:
     }
 
 private:
+    bool use_flipped_dx() const { return flip_dx_ && g_.s_h == 1 && g_.s_w == 1 && filters_ < g_.in_c; }
+
+    // dx = flipped-kernel convolution of dz (stride 1): one GEMM per block straight into dx.
+    void flipped_input_grad(const Matrix<S>& dz, Matrix<S>& dx) {
+        const Index C = g_.in_c, F = filters_, kh = g_.k_h, kw = g_.k_w, K = kh * kw * F;
+        detail::ConvGeometry f;
+        f.in_h = g_.out_h;
+        f.in_w = g_.out_w;
+        f.in_c = F;
+        f.k_h = kh;
+        f.k_w = kw;
+        f.pad_top = kh - 1 - g_.pad_top;
+        f.pad_left = kw - 1 - g_.pad_left;
+        f.out_h = g_.in_h;
+        f.out_w = g_.in_w;
+        ensure_size(W_flip_, C, K);  // W_flip(c, (i'·kw + j')·F + f) = W(f, ((kh−1−i')·kw + kw−1−j')·C + c)
+        for (Index i = 0; i < kh; ++i)
+            for (Index j = 0; j < kw; ++j)
+                W_flip_.middleCols((i * kw + j) * F, F) =
+                    W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
+        const Index B = dz.cols(), block = detail::default_block_columns(K, sizeof(S));
+        const int nt = detail::conv_threads(B);
+        detail::ensure_capacity(cols_, nt, K * block);
+        detail::for_each_block(B, f.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
+            Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: kh·kw·F × n
+            detail::im2col_block(f, dz.data(), g0, n, cols.data());
+            Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);             // dxb: C × n
+            dxb.noalias() = W_flip_ * cols;
+        });
+    }
+
     Index block_columns() const {
         return block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.patch_size(), sizeof(S));
     }
@@ -179,7 +218,8 @@ private:
     Initializer init_;
     detail::ConvGeometry g_;
     Index block_cols_ = 0;
-    Matrix<S> W_, b_, dW_, db_;
+    bool flip_dx_ = true;
+    Matrix<S> W_, b_, dW_, db_, W_flip_;
     Matrix<S> z_, dz_;
     std::vector<Matrix<S>> cols_, dW_t_, db_t_;  // per-thread scratch
     const Matrix<S>* x_ = nullptr;

@@ -45,7 +45,7 @@ public:
         const Index block = block_columns();
         const int nt = detail::conv_threads(B);
         ensure_size(y, g_.g.in_size(), B);
-        detail::ensure_scratch(cols_, nt, K, block);
+        detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) y.col(b).setZero();
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
@@ -75,7 +75,7 @@ public:
         const int nt = detail::conv_threads(B);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, in_size(), B);
-        detail::ensure_scratch(cols_, nt, K, block);
+        detail::ensure_capacity(cols_, nt, K * block);
         detail::ensure_scratch(dW_t_, nt, C, K);
         for (int t = 0; t < nt; ++t) dW_t_[std::size_t(t)].setZero();
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {

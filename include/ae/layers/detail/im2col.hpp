@@ -50,8 +50,9 @@ void im2col_block(const ConvGeometry& g, const S* x, Index g0, Index n, S* cols)
             if (iy < 0 || iy >= g.in_h) {
                 std::fill(out, out + row, S(0));
             } else if (full_row) {
-                const S* src = xs + (iy * g.in_w + x0) * g.in_c;
-                std::copy(src, src + row, out);
+                // An inline vectorized copy: rows are short (3..100 scalars), a memmove call costs more.
+                using Row = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+                Eigen::Map<Row>(out, row) = Eigen::Map<const Row>(xs + (iy * g.in_w + x0) * g.in_c, row);
             } else {
                 for (Index j = 0; j < g.k_w; ++j) {
                     const Index ix = x0 + j;
@@ -79,8 +80,8 @@ void col2im_block(const ConvGeometry& g, const S* cols, Index g0, Index n, S* dx
             const Index iy = y0 + i;
             if (iy < 0 || iy >= g.in_h) continue;
             if (full_row) {
-                S* dst = xs + (iy * g.in_w + x0) * g.in_c;
-                for (Index t = 0; t < row; ++t) dst[t] += in[t];
+                using Row = Eigen::Matrix<S, Eigen::Dynamic, 1>;
+                Eigen::Map<Row>(xs + (iy * g.in_w + x0) * g.in_c, row) += Eigen::Map<const Row>(in, row);
             } else {
                 for (Index j = 0; j < g.k_w; ++j) {
                     const Index ix = x0 + j;
@@ -144,6 +145,14 @@ template <class S>
 void ensure_scratch(std::vector<Matrix<S>>& v, int threads, Index rows, Index cols) {
     if (v.size() < std::size_t(threads)) v.resize(std::size_t(threads));
     for (auto& m : v) ensure_size(m, rows, cols);
+}
+
+/// Per-thread flat buffers of at least `size` scalars (viewed through Maps), grown only.
+template <class S>
+void ensure_capacity(std::vector<Matrix<S>>& v, int threads, Index size) {
+    if (v.size() < std::size_t(threads)) v.resize(std::size_t(threads));
+    for (auto& m : v)
+        if (m.size() < size) m.resize(size, 1);
 }
 
 }  // namespace ae::detail
