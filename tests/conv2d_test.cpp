@@ -244,3 +244,37 @@ TEST_CASE("Conv2D: config round trip through the registry", "[conv2d][config]") 
     REQUIRE(conv->padding() == Padding::same);
     REQUIRE(conv->activation() == Activation::selu);
 }
+
+TEST_CASE("Conv2D and Conv2DTranspose: two threads give the same results as one on a large batch",
+          "[conv2d][conv2d_transpose][threads]") {
+    // Big enough to take the threaded path (small passes run on one thread).
+    auto run = [](Layer<double>& layer, const Md& x, const Md& dy, Md& y, Md& dx, Md& dw) {
+        for (auto& p : layer.parameters()) p.grad->setZero();
+        layer.forward(x, y, Mode::training);
+        layer.backward(dy, dx);
+        dw = *layer.parameters()[0].grad;
+    };
+    const int before = num_threads();
+    for (Index stride : {1, 2}) {
+        INFO("stride " << stride);
+        Conv2D<double> conv(3, 3, stride, Padding::same, Activation::tanh);
+        Conv2DTranspose<double> tconv(3, 3, stride, Padding::same, Activation::tanh);
+        Rng rng(1);
+        conv.build(Shape{16, 16, 4}, rng);
+        tconv.build(Shape{16, 16, 4}, rng);
+        conv.set_block_columns(1000);  // blocks that split samples
+        for (Layer<double>* layer : {static_cast<Layer<double>*>(&conv), static_cast<Layer<double>*>(&tconv)}) {
+            Md x = random_matrix(16 * 16 * 4, 61, 5);
+            Md dy = random_matrix(layer->output_shape().size(), 61, 6);
+            Md y1, dx1, dw1, y2, dx2, dw2;
+            set_num_threads(1);
+            run(*layer, x, dy, y1, dx1, dw1);
+            set_num_threads(2);
+            run(*layer, x, dy, y2, dx2, dw2);
+            REQUIRE((y1 - y2).cwiseAbs().maxCoeff() < 1e-12);
+            REQUIRE((dx1 - dx2).cwiseAbs().maxCoeff() < 1e-12);
+            REQUIRE((dw1 - dw2).cwiseAbs().maxCoeff() < 1e-9);
+        }
+    }
+    set_num_threads(before);
+}

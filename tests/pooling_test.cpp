@@ -222,3 +222,26 @@ TEST_CASE("UpSampling2D: errors and config round trip", "[up_sampling2d][config]
     REQUIRE(rebuilt->config().items() == cfg.items());
     REQUIRE(std::dynamic_pointer_cast<UpSampling2D<double>>(rebuilt)->size() == Size2D(2, 3));
 }
+
+TEST_CASE("MaxPool2D and UpSampling2D: two threads give the same results as one on a large batch",
+          "[max_pool2d][up_sampling2d][threads]") {
+    const int before = num_threads();
+    MaxPool2D<double> pool(2, std::nullopt, Padding::same);
+    UpSampling2D<double> up(2);
+    Rng rng(1);
+    pool.build(Shape{15, 15, 4}, rng);
+    up.build(Shape{15, 15, 4}, rng);
+    for (Layer<double>* layer : {static_cast<Layer<double>*>(&pool), static_cast<Layer<double>*>(&up)}) {
+        Md x = random_matrix(15 * 15 * 4, 150, 5), dy = random_matrix(layer->output_shape().size(), 150, 6);
+        Md y1, dx1, y2, dx2;
+        set_num_threads(1);
+        layer->forward(x, y1, Mode::training);
+        layer->backward(dy, dx1);
+        set_num_threads(2);
+        layer->forward(x, y2, Mode::training);
+        layer->backward(dy, dx2);
+        REQUIRE(y1 == y2);
+        REQUIRE(dx1 == dx2);
+    }
+    set_num_threads(before);
+}

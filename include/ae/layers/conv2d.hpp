@@ -45,7 +45,7 @@ public:
         this->check_rows(x, g_.in_size(), "input");
         x_ = &x;
         const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns();
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * g_.out_pixels() * K);
         ensure_size(y, F * g_.out_pixels(), B);
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
@@ -71,7 +71,7 @@ public:
         if (!x_ || x_->cols() != dz.cols())
             throw ShapeError(this->describe() + ": backward needs the forward pass of the same batch first");
         const Index B = dz.cols(), F = filters_, K = g_.patch_size(), P = g_.out_pixels(), block = block_columns();
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * P * K);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, g_.in_size(), B);
         detail::ensure_capacity(cols_, nt, K * block);
@@ -197,7 +197,7 @@ private:
                 W_flip_.middleCols((i * kw + j) * F, F) =
                     W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
         const Index B = dz.cols(), block = detail::default_block_columns(K, sizeof(S));
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * f.out_pixels() * K);
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, f.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: kh·kw·F × n

@@ -43,7 +43,7 @@ public:
         x_ = &x;
         const Index B = x.cols(), C = g_.out_c(), K = g_.g.patch_size(), P = g_.g.out_pixels();
         const Index block = block_columns();
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * P * K);
         ensure_size(y, g_.g.in_size(), B);
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
@@ -72,7 +72,7 @@ public:
             throw ShapeError(this->describe() + ": backward needs the forward pass of the same batch first");
         const Index B = dz.cols(), C = g_.out_c(), K = g_.g.patch_size(), P = g_.g.out_pixels();
         const Index block = block_columns();
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * P * K);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, in_size(), B);
         detail::ensure_capacity(cols_, nt, K * block);

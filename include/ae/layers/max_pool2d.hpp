@@ -34,7 +34,7 @@ public:
         const bool keep = mode == Mode::training;
         if (keep && argmax_.size() != std::size_t(out_size * B)) argmax_.resize(std::size_t(out_size * B));
         argmax_batch_ = keep ? B : 0;
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * g_.in_size());
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (Index b = 0; b < B; ++b) {
             const S* xs = x.data() + b * g_.in_size();
@@ -52,7 +52,7 @@ public:
         if (!this->input_grad_needed_) return;
         const Index B = dy.cols(), out_size = dy.rows();
         ensure_size(dx, g_.in_size(), B);
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * g_.in_size());
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (Index b = 0; b < B; ++b) {
             S* dxs = dx.data() + b * g_.in_size();

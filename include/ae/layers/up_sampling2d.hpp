@@ -21,7 +21,7 @@ public:
         this->check_rows(x, in_size(), "input");
         const Index B = x.cols(), C = c_, OW = w_ * size_.w, out = in_size() * size_.h * size_.w;
         ensure_size(y, out, B);
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * in_size() * size_.h * size_.w);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (Index b = 0; b < B; ++b) {
             const S* xs = x.data() + b * in_size();
@@ -42,7 +42,7 @@ public:
         if (!this->input_grad_needed_) return;
         const Index B = dy.cols(), C = c_, OW = w_ * size_.w, out = dy.rows();
         ensure_size(dx, in_size(), B);
-        const int nt = detail::conv_threads(B);
+        const int nt = detail::conv_threads(B, B * in_size() * size_.h * size_.w);
 #pragma omp parallel for num_threads(nt) schedule(static)
         for (Index b = 0; b < B; ++b) {
             S* dxs = dx.data() + b * in_size();

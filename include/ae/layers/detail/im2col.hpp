@@ -95,12 +95,15 @@ void col2im_block(const ConvGeometry& g, const S* cols, Index g0, Index n, S* dx
     }
 }
 
-/// Number of threads to use for a batch of `samples` (at most one per sample).
-inline int conv_threads(Index samples) {
+/// Number of threads for a batch of `samples` whose pass touches about `work` scalars: at most
+/// one per sample, and one when the pass is too small to repay waking a thread.
+inline int conv_threads(Index samples, Index work = Index(1) << 30) {
 #ifdef _OPENMP
+    if (work < (Index(1) << 17)) return 1;
     return int(std::max<Index>(1, std::min<Index>(omp_get_max_threads(), samples)));
 #else
     (void)samples;
+    (void)work;
     return 1;
 #endif
 }
