@@ -14,12 +14,21 @@
 #include "ae/data/idx.hpp"
 #include "ae/data/mnist.hpp"
 
+#include "ae/io/atomic_file.hpp"
+#include "ae/io/binary.hpp"
+#include "ae/io/font.hpp"
 #include "ae/io/image.hpp"
 #include "ae/io/model_file.hpp"
 #include "ae/io/plot.hpp"
 
 #include "ae/layers/activation.hpp"
+#include "ae/layers/conv2d.hpp"
+#include "ae/layers/conv2d_transpose.hpp"
 #include "ae/layers/dense.hpp"
+#include "ae/layers/flatten.hpp"
+#include "ae/layers/max_pool2d.hpp"
+#include "ae/layers/reshape.hpp"
+#include "ae/layers/up_sampling2d.hpp"
 
 #include "ae/losses/binary_cross_entropy.hpp"
 #include "ae/losses/categorical_cross_entropy.hpp"

@@ -25,6 +25,7 @@
 #endif
 
 #include "ae/core/error.hpp"
+#include "ae/io/atomic_file.hpp"
 
 namespace ae::data {
 
@@ -267,40 +268,6 @@ inline IdxArray read_idx_gzip(const std::string& path) {
 }
 #endif
 
-/// Write `bytes` to `path` atomically: a temporary file in the same folder, then rename, so a
-/// failed or interrupted write never leaves a half-written file under the final name.
-inline void write_file_atomic(const std::string& path, const std::uint8_t* bytes, std::size_t n,
-                              const std::string& who) {
-    static std::atomic<unsigned> counter{0};
-    const std::filesystem::path final_path(path);
-    std::string tmp = path + ".tmp";
-#if __has_include(<unistd.h>)
-    tmp += "." + std::to_string(::getpid());
-#endif
-    tmp += "." + std::to_string(counter++);
-    FilePtr f(std::fopen(tmp.c_str(), "wb"));
-    if (!f) throw IoError(who + " '" + path + "': cannot create '" + tmp + "': " + std::strerror(errno));
-    auto fail = [&](const std::string& what) {
-        const std::string reason = std::strerror(errno);
-        f.reset();
-        std::error_code ignore;
-        std::filesystem::remove(tmp, ignore);
-        throw IoError(who + " '" + path + "': " + what + ": " + reason);
-    };
-    if (n && std::fwrite(bytes, 1, n, f.get()) != n) fail("write failed");
-    if (std::fflush(f.get()) != 0) fail("flush failed");
-#if __has_include(<unistd.h>)
-    if (::fsync(::fileno(f.get())) != 0) fail("fsync failed");
-#endif
-    if (std::fclose(f.release()) != 0) fail("close failed");
-    std::error_code ec;
-    std::filesystem::rename(tmp, final_path, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw IoError(who + " '" + path + "': cannot rename the temporary file into place: " + ec.message());
-    }
-}
-
 }  // namespace detail
 
 /// Read an unsigned-byte IDX file, raw or gzip-compressed.
@@ -348,7 +315,7 @@ inline void write_idx(const std::string& path, const IdxArray& array) {
     for (std::size_t d : array.dims)
         for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>((d >> shift) & 0xFF));
     bytes.insert(bytes.end(), array.data.begin(), array.data.end());
-    detail::write_file_atomic(path, bytes.data(), bytes.size(), "write_idx");
+    write_file_atomic(path, bytes.data(), bytes.size());  // io/atomic_file.hpp: temp + fsync + rename
 }
 
 }  // namespace ae::data

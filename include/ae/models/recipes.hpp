@@ -1,3 +1,4 @@
 #pragma once
 // Ready-made autoencoders of the classic chapter, each returning {encoder, decoder, autoencoder}.
+#include "ae/models/recipes/convolutional.hpp"
 #include "ae/models/recipes/vanilla.hpp"

@@ -248,8 +248,14 @@ private:
                 base += '_';
             base += char(std::tolower(static_cast<unsigned char>(c)));
         }
-        int k = name_counts_[base]++;
-        return k == 0 ? base : base + "_" + std::to_string(k);
+        // Skip names already taken by this model's layers (e.g. after a load, or set by hand).
+        for (;;) {
+            const int k = name_counts_[base]++;
+            std::string candidate = k == 0 ? base : base + "_" + std::to_string(k);
+            bool taken = false;
+            for (auto& l : layers_) taken = taken || l->name() == candidate;
+            if (!taken) return candidate;
+        }
     }
 
     // Gradient target for layer i's dx: the caller's dx for layer 0, else a buffer.

@@ -3,6 +3,7 @@
 // State (moments, accumulators) is sized on the first step and kept per parameter, in order:
 // slot i belongs to params[i]. Frozen (non-trainable) parameters keep their slot and are
 // skipped, so freezing and unfreezing does not shift the state.
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -32,15 +33,16 @@ public:
         if (state_.size() != params.size())
             throw ConfigError(name() + ": state was sized for " + std::to_string(state_.size()) +
                               " parameters, got " + std::to_string(params.size()) + " (call reset())");
-        ++iterations_;
+        // Check every shape before changing anything, so a bad list leaves weights and state intact.
         for (std::size_t i = 0; i < params.size(); ++i) {
-            Param<S>& p = params[i];
-            if (!p.trainable) continue;
+            const Param<S>& p = params[i];
             if (p.value->rows() != p.grad->rows() || p.value->cols() != p.grad->cols() ||
                 (!state_[i].empty() && state_[i][0].size() != p.value->size()))
                 throw ShapeError(name() + ": parameter '" + p.name + "' changed shape since the first step");
-            update(*p.value, *p.grad, state_[i]);
         }
+        ++iterations_;
+        for (std::size_t i = 0; i < params.size(); ++i)
+            if (params[i].trainable) update(*params[i].value, *params[i].grad, state_[i]);
     }
 
     double learning_rate() const { return lr_; }
@@ -59,7 +61,10 @@ public:
 
     /// State access for checkpoints: slot matrices per parameter, and the step count.
     std::vector<std::vector<Matrix<S>>>& state() { return state_; }
-    void set_iterations(long long t) { iterations_ = t; }
+    void set_iterations(long long t) {
+        if (t < 0) throw ConfigError(name() + ": expected iterations >= 0, got " + std::to_string(t));
+        iterations_ = t;
+    }
 
 protected:
     /// Matrices of state per parameter (Adam: 2, SGD with momentum: 1, plain SGD: 0).
@@ -70,7 +75,7 @@ protected:
     virtual void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) = 0;
 
     void check_positive(const char* what, double v) const {
-        if (!(v > 0.0))
+        if (!(v > 0.0) || !std::isfinite(v))
             throw ConfigError(std::string("optimizer: expected ") + what + " > 0, got " + std::to_string(v));
     }
     void check_range(const char* what, double v, double lo, double hi) const {
