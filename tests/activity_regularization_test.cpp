@@ -1,6 +1,7 @@
+#include "ae/layers/activity_regularization.hpp"
+
 #include <filesystem>
 
-#include "ae/layers/activity_regularization.hpp"
 #include "ae/models/recipes/sparse.hpp"
 #include "gradient_check.hpp"
 

@@ -1,6 +1,7 @@
+#include "ae/layers/dense_transpose.hpp"
+
 #include <filesystem>
 
-#include "ae/layers/dense_transpose.hpp"
 #include "ae/models/recipes/tied.hpp"
 #include "gradient_check.hpp"
 
@@ -65,8 +66,8 @@ TEST_CASE("DenseTranspose: lists only its bias and links to its partner", "[dens
 
 TEST_CASE("DenseTranspose: whole tied model gradients, both uses adding into one kernel",
           "[dense_transpose][gradient]") {
-    for (Activation a : {Activation::linear, Activation::relu, Activation::sigmoid, Activation::tanh,
-                         Activation::softmax}) {
+    for (Activation a :
+         {Activation::linear, Activation::relu, Activation::sigmoid, Activation::tanh, Activation::softmax}) {
         SECTION(to_string(a)) {
             auto d1 = std::make_shared<Dense<double>>(4, Activation::tanh);
             auto d2 = std::make_shared<Dense<double>>(3, Activation::sigmoid);
@@ -113,8 +114,7 @@ TEST_CASE("DenseTranspose: the kernel gradient is the sum of the encoder's and t
     REQUIRE((both - (decoder_part + encoder_part)).norm() < 1e-12 * both.norm());
 }
 
-TEST_CASE("DenseTranspose: backward_from_logits matches backward through the activation",
-          "[dense_transpose][logits]") {
+TEST_CASE("DenseTranspose: backward_from_logits matches backward through the activation", "[dense_transpose][logits]") {
     auto dense = std::make_shared<Dense<double>>(3);
     Rng rng(5);
     dense->build(Shape{6}, rng);
@@ -151,7 +151,7 @@ TEST_CASE("DenseTranspose: a tied autoencoder has about half the parameters of t
         auto tied = recipes::tied<float>(784, {128, 64}, 32);
         const Index enc = (784 * 128 + 128) + (128 * 64 + 64) + (64 * 32 + 32);
         const Index dec_untied = (32 * 64 + 64) + (64 * 128 + 128) + (128 * 784 + 784);
-        REQUIRE(untied.autoencoder->count_params() == enc + dec_untied);  // 222384
+        REQUIRE(untied.autoencoder->count_params() == enc + dec_untied);    // 222384
         REQUIRE(tied.autoencoder->count_params() == enc + 64 + 128 + 784);  // 111792
         REQUIRE(tied.decoder->count_params() == 64 + 128 + 784);
         const double ratio = double(tied.autoencoder->count_params()) / double(untied.autoencoder->count_params());

@@ -1,6 +1,7 @@
+#include "ae/layers/dropout.hpp"
+
 #include <filesystem>
 
-#include "ae/layers/dropout.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -97,9 +98,10 @@ TEST_CASE("Dropout: config round trip and save/load", "[dropout][io]") {
     REQUIRE(copy->rate() == 0.25);
 
     auto model = std::make_shared<Sequential<float>>(
-        Shape{8}, std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(5, Activation::relu),
-                                               std::make_shared<Dropout<float>>(0.2),
-                                               std::make_shared<Dense<float>>(8, Activation::sigmoid)},
+        Shape{8},
+        std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(5, Activation::relu),
+                                     std::make_shared<Dropout<float>>(0.2),
+                                     std::make_shared<Dense<float>>(8, Activation::sigmoid)},
         5);
     const std::string path = tmp_path("dropout.aem");
     save(*model, path);

@@ -1,6 +1,7 @@
+#include "ae/layers/gaussian_noise.hpp"
+
 #include <filesystem>
 
-#include "ae/layers/gaussian_noise.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -82,9 +83,10 @@ TEST_CASE("GaussianNoise: config round trip and save/load", "[gaussian_noise][io
     REQUIRE(copy->stddev() == 0.125);
 
     auto model = std::make_shared<Sequential<float>>(
-        Shape{8}, std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.1),
-                                               std::make_shared<Dense<float>>(3, Activation::relu),
-                                               std::make_shared<Dense<float>>(8, Activation::sigmoid)},
+        Shape{8},
+        std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.1),
+                                     std::make_shared<Dense<float>>(3, Activation::relu),
+                                     std::make_shared<Dense<float>>(8, Activation::sigmoid)},
         5);
     const std::string path = tmp_path("noise.aem");
     save(*model, path);

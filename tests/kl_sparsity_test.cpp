@@ -1,7 +1,8 @@
+#include "ae/layers/kl_sparsity.hpp"
+
 #include <chrono>
 #include <filesystem>
 
-#include "ae/layers/kl_sparsity.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -13,7 +14,9 @@ std::string tmp_path(const std::string& name) {
     std::filesystem::create_directories(dir);
     return (dir / name).string();
 }
-double kl(double p, double q) { return p * std::log(p / q) + (1 - p) * std::log((1 - p) / (1 - q)); }
+double kl(double p, double q) {
+    return p * std::log(p / q) + (1 - p) * std::log((1 - p) / (1 - q));
+}
 }  // namespace
 
 TEST_CASE("KLSparsity: identity forward, β·Σ KL(p‖q̂) by hand", "[kl_sparsity]") {
@@ -71,8 +74,7 @@ TEST_CASE("KLSparsity: dead or saturated units are clamped: finite penalty, no g
     REQUIRE(dx(2, 1) == Approx(dx(2, 0)));
 }
 
-TEST_CASE("KLSparsity: training drives a sigmoid coding layer's mean activation to the target",
-          "[kl_sparsity][fit]") {
+TEST_CASE("KLSparsity: training drives a sigmoid coding layer's mean activation to the target", "[kl_sparsity][fit]") {
     // Data: 64 features from 8 random sources, squashed into (0, 1).
     Rng rng(5);
     Matrix<float> sources(8, 1024), mix(64, 8);
@@ -111,9 +113,10 @@ TEST_CASE("KLSparsity: config round trip, save/load and invalid settings", "[kl_
     REQUIRE(copy->weight() == 3.0);
 
     auto model = std::make_shared<Sequential<float>>(
-        Shape{6}, std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(4, Activation::sigmoid),
-                                               std::make_shared<KLSparsity<float>>(0.2, 0.5),
-                                               std::make_shared<Dense<float>>(6, Activation::sigmoid)},
+        Shape{6},
+        std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(4, Activation::sigmoid),
+                                     std::make_shared<KLSparsity<float>>(0.2, 0.5),
+                                     std::make_shared<Dense<float>>(6, Activation::sigmoid)},
         7);
     const std::string path = tmp_path("kl.aem");
     save(*model, path);

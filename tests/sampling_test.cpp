@@ -1,6 +1,7 @@
+#include "ae/layers/sampling.hpp"
+
 #include <filesystem>
 
-#include "ae/layers/sampling.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -13,7 +14,9 @@ std::string tmp_path(const std::string& name) {
     return (dir / name).string();
 }
 // One element's KL term, −½ (1 + γ − μ² − exp γ).
-double kl_term(double mu, double log_var) { return -0.5 * (1 + log_var - mu * mu - std::exp(log_var)); }
+double kl_term(double mu, double log_var) {
+    return -0.5 * (1 + log_var - mu * mu - std::exp(log_var));
+}
 }  // namespace
 
 TEST_CASE("Sampling: KL equals the closed form on hand-computed inputs", "[sampling][kl]") {
@@ -30,8 +33,8 @@ TEST_CASE("Sampling: KL equals the closed form on hand-computed inputs", "[sampl
     s.forward(x, z, Mode::training);
     // By hand: (0, 0) → 0; (1, ln 2) → −½(1 + ln 2 − 1 − 2) = 1 − ½ ln 2;
     //          (2, −1) → −½(1 − 1 − 4 − e⁻¹) = 2 + e⁻¹/2; (−1, ½) → −½(1 + ½ − 1 − e^½) = (e^½ − ½)/2.
-    const double by_hand = (0.0 + (1 - 0.5 * std::log(2.0)) + (2 + 0.5 * std::exp(-1.0)) +
-                            0.5 * (std::exp(0.5) - 0.5)) / 2;
+    const double by_hand =
+        (0.0 + (1 - 0.5 * std::log(2.0)) + (2 + 0.5 * std::exp(-1.0)) + 0.5 * (std::exp(0.5) - 0.5)) / 2;
     const double formula = (kl_term(0, 0) + kl_term(1, std::log(2.0)) + kl_term(2, -1) + kl_term(-1, 0.5)) / 2;
     REQUIRE(by_hand == Approx(formula).epsilon(1e-14));
     REQUIRE(s.kl_divergence() == Approx(by_hand).epsilon(1e-14));
@@ -52,8 +55,8 @@ TEST_CASE("Sampling: training draws z = μ + exp(γ/2)·ε with the right moment
     s.build(Shape{4}, rng);
     const Index B = 20000;
     Md x(4, B);
-    x.row(0).setConstant(1.5);   // μ₀
-    x.row(1).setConstant(-2.0);  // μ₁
+    x.row(0).setConstant(1.5);             // μ₀
+    x.row(1).setConstant(-2.0);            // μ₁
     x.row(2).setConstant(std::log(0.25));  // σ₀ = 0.5
     x.row(3).setConstant(std::log(4.0));   // σ₁ = 2
     Md z;
@@ -104,9 +107,10 @@ TEST_CASE("Sampling: gradients with ε frozen, KL included", "[sampling][gradien
     }
     SECTION("inside a VAE-shaped model") {
         auto s = std::make_shared<Sampling<double>>(1.0);
-        Sequential<double> model(Shape{5}, {std::make_shared<Dense<double>>(4, Activation::relu),
-                                            std::make_shared<Dense<double>>(2 * 2),  // [μ; log σ²]
-                                            s, std::make_shared<Dense<double>>(5, Activation::sigmoid)},
+        Sequential<double> model(Shape{5},
+                                 {std::make_shared<Dense<double>>(4, Activation::relu),
+                                  std::make_shared<Dense<double>>(2 * 2),  // [μ; log σ²]
+                                  s, std::make_shared<Dense<double>>(5, Activation::sigmoid)},
                                  7);
         auto report = check_layer(model, random_matrix(5, 6, 8), Mode::training, 1e-5, [&] { s->reseed(10); });
         AE_REQUIRE_GRADIENTS(report, 1e-6);
@@ -135,8 +139,9 @@ TEST_CASE("Sampling: config round trip and save/load", "[sampling][io]") {
     REQUIRE(copy->sample_in_inference());
 
     auto model = std::make_shared<Sequential<float>>(
-        Shape{7}, std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(6), std::make_shared<Sampling<float>>(4.0),
-                                               std::make_shared<Dense<float>>(7, Activation::sigmoid)},
+        Shape{7},
+        std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(6), std::make_shared<Sampling<float>>(4.0),
+                                     std::make_shared<Dense<float>>(7, Activation::sigmoid)},
         8);
     const std::string path = tmp_path("sampling.aem");
     save(*model, path);

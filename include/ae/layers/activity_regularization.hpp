@@ -75,7 +75,7 @@ private:
     const Matrix<S>* x_ = nullptr;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(ActivityRegularization)

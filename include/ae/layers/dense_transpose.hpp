@@ -51,7 +51,7 @@ public:
         db_.col(0) += dz.rowwise().sum();
         if (this->input_grad_needed_) {
             ensure_size(dx, partner_->units(), dz.cols());
-            dx.noalias() = partner_->kernel() * dz;                   // out × batch
+            dx.noalias() = partner_->kernel() * dz;  // out × batch
         }
     }
 
@@ -102,8 +102,7 @@ private:
     void check_partner_unchanged() const {
         if (partner_->kernel().cols() != units_)
             throw ShapeError(this->describe() + ": the partner's kernel has " +
-                             std::to_string(partner_->kernel().cols()) + " inputs, expected " +
-                             std::to_string(units_));
+                             std::to_string(partner_->kernel().cols()) + " inputs, expected " + std::to_string(units_));
     }
 
     std::shared_ptr<Dense<S>> partner_;
@@ -115,7 +114,7 @@ private:
     const Matrix<S>* y_ = nullptr;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(DenseTranspose)

@@ -78,7 +78,7 @@ private:
     bool masked_ = false;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(Dropout)

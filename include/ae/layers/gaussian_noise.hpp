@@ -64,7 +64,7 @@ private:
     Rng rng_;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(GaussianNoise)

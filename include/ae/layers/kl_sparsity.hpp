@@ -87,7 +87,7 @@ private:
     Matrix<S> q_, g_;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(KLSparsity)

@@ -32,8 +32,7 @@ namespace ae {
 template <class S = float>
 class Sampling : public Layer<S> {
 public:
-    explicit Sampling(double beta = 1.0, bool sample_in_inference = false)
-        : sample_in_inference_(sample_in_inference) {
+    explicit Sampling(double beta = 1.0, bool sample_in_inference = false) : sample_in_inference_(sample_in_inference) {
         set_beta(beta);
     }
 
@@ -43,7 +42,7 @@ public:
         this->check_rows(x, 2 * latent_, "input [mu; log_var]");
         const Index B = x.cols();
         x_ = &x;
-        auto mu = x.topRows(latent_);       // L × batch
+        auto mu = x.topRows(latent_);          // L × batch
         auto log_var = x.bottomRows(latent_);  // L × batch
         sampled_ = mode == Mode::training || sample_in_inference_;
         ensure_size(y, latent_, B);
@@ -70,8 +69,8 @@ public:
         ensure_size(dx, 2 * latent_, B);
         dx.topRows(latent_).array() = dy.array() + k * mu.array();  // dμ: L × batch
         if (sampled_)
-            dx.bottomRows(latent_).array() = dy.array() * eps_.array() * S(0.5) * sigma_.array() +
-                                             S(0.5) * k * (log_var.array().exp() - S(1));
+            dx.bottomRows(latent_).array() =
+                dy.array() * eps_.array() * S(0.5) * sigma_.array() + S(0.5) * k * (log_var.array().exp() - S(1));
         else
             dx.bottomRows(latent_).array() = S(0.5) * k * (log_var.array().exp() - S(1));
     }
@@ -128,7 +127,7 @@ private:
     const Matrix<S>* x_ = nullptr;
 };
 
-} // namespace ae
+}  // namespace ae
 
 namespace ae {
 AE_REGISTER_LAYER(Sampling)

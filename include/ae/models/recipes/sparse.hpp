@@ -18,8 +18,8 @@
 namespace ae::recipes {
 
 template <class S = float>
-AutoencoderParts<S> sparse(Index input_dims, const std::vector<Index>& hidden_layers, Index latent_dims,
-                           double lambtha, std::uint64_t seed = 42) {
+AutoencoderParts<S> sparse(Index input_dims, const std::vector<Index>& hidden_layers, Index latent_dims, double lambtha,
+                           std::uint64_t seed = 42) {
     if (input_dims <= 0 || latent_dims <= 0)
         throw ConfigError("recipes::sparse: expected input_dims > 0 and latent_dims > 0, got " +
                           std::to_string(input_dims) + " and " + std::to_string(latent_dims));
@@ -37,4 +37,4 @@ AutoencoderParts<S> sparse(Index input_dims, const std::vector<Index>& hidden_la
     return parts;
 }
 
-} // namespace ae::recipes
+}  // namespace ae::recipes

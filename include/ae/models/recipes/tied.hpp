@@ -28,11 +28,10 @@ AutoencoderParts<S> tied(Index input_dims, const std::vector<Index>& hidden_laye
     std::vector<LayerPtr<S>> enc(dense.begin(), dense.end()), dec;
     // The decoder mirrors the encoder: the first Dense's transpose is the output layer.
     for (std::size_t i = dense.size(); i-- > 0;)
-        dec.push_back(
-            std::make_shared<DenseTranspose<S>>(dense[i], i == 0 ? Activation::sigmoid : Activation::relu));
+        dec.push_back(std::make_shared<DenseTranspose<S>>(dense[i], i == 0 ? Activation::sigmoid : Activation::relu));
     auto parts = assemble<S>(Shape{input_dims}, std::move(enc), std::move(dec), seed);
     parts.autoencoder->compile(std::make_shared<Adam<S>>(), std::make_shared<BinaryCrossEntropy<S>>());
     return parts;
 }
 
-} // namespace ae::recipes
+}  // namespace ae::recipes
