@@ -148,3 +148,29 @@ TEST_CASE("LSTM: backward adds into parameter gradients and can skip dx", "[lstm
     for (std::size_t i = 0; i < params.size(); ++i) REQUIRE((*params[i].grad - 2 * once[i]).norm() < 1e-12);
     REQUIRE(untouched.isConstant(7.0));
 }
+
+TEST_CASE("LSTM: batch split over threads gives the single-thread results", "[lstm][threads]") {
+    for (bool seq : {false, true}) {
+        LSTM<double> layer(6, seq);
+        Rng rng(8);
+        layer.build(Shape{5, 4}, rng);
+        Md x = random_matrix(20, 50, 3);  // 50 samples: enough for two slices of ≥ 16
+        Md dy = random_matrix(seq ? 30 : 6, 50, 4);
+        auto run = [&](int threads, Md& y, Md& dx, std::vector<Md>& grads) {
+            set_num_threads(threads);
+            for (auto& p : layer.parameters()) p.grad->setZero();
+            layer.forward(x, y, Mode::training);
+            layer.backward(dy, dx);
+            grads.clear();
+            for (auto& p : layer.parameters()) grads.push_back(*p.grad);
+        };
+        Md y1, dx1, y2, dx2;
+        std::vector<Md> g1, g2;
+        run(1, y1, dx1, g1);
+        run(2, y2, dx2, g2);
+        set_num_threads(1);
+        REQUIRE((y1 - y2).norm() < 1e-12);
+        REQUIRE((dx1 - dx2).norm() < 1e-12);
+        for (std::size_t i = 0; i < g1.size(); ++i) REQUIRE((g1[i] - g2[i]).norm() < 1e-12);
+    }
+}

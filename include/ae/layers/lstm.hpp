@@ -13,63 +13,17 @@
 // Parameters (PyTorch's layout, Keras' kernels are their transposes):
 //   kernel W: 4U × F (Glorot uniform, fan_in F, fan_out 4U), recurrent_kernel R: 4U × U
 //   (orthogonal), bias b: 4U (zero, forget block 1 as Keras' unit_forget_bias).
-//
-// Memory layout. A batch column holds step 0's features, then step 1's, … so the batch
-// (T·F × B) is, in memory, an F × (T·B) matrix whose column b·T + t is sample b's step t.
-// All per-step buffers (gates, h, c) use that same "sample-major" layout: one GEMM projects
-// every step at once, and step t of the batch is a strided view (B columns, stride T) whose
-// columns are each contiguous — Eigen's GEMM packs strided operands anyway, and the fused
-// element-wise gate code runs over contiguous 4U- or U-long runs. The alternative (step-major
-// buffers) would make step t one contiguous block but needs transposing copies of x, y, dy
-// and dx; the strided views cost nothing.
+// Memory layout and threading: see layers/detail/recurrent.hpp.
 #include <string>
+#include <vector>
 
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
+#include "ae/layers/detail/recurrent.hpp"
 #include "ae/models/registry.hpp"
 
 namespace ae {
 
-namespace detail {
-template <class S>
-using StridedMap = Eigen::Map<Matrix<S>, 0, Eigen::OuterStride<>>;
-template <class S>
-using ConstStridedMap = Eigen::Map<const Matrix<S>, 0, Eigen::OuterStride<>>;
-
-/// Step t of a sample-major buffer of `rows` per step, T steps, B samples: rows × B.
-template <class S>
-StridedMap<S> step_view(Matrix<S>& m, Index rows, Index T, Index t) {
-    return StridedMap<S>(m.data() + t * rows, rows, m.size() / (rows * T), Eigen::OuterStride<>(rows * T));
-}
-template <class S>
-ConstStridedMap<S> step_view(const Matrix<S>& m, Index rows, Index T, Index t) {
-    return ConstStridedMap<S>(m.data() + t * rows, rows, m.size() / (rows * T), Eigen::OuterStride<>(rows * T));
-}
-
-/// A (T·F × B) batch seen as F × (T·B): column b·T + t is sample b's step t.
-template <class S>
-Eigen::Map<const Matrix<S>> steps_as_columns(const Matrix<S>& x, Index F) {
-    return Eigen::Map<const Matrix<S>>(x.data(), F, x.size() / F);
-}
-template <class S>
-Eigen::Map<Matrix<S>> steps_as_columns(Matrix<S>& x, Index F) {
-    return Eigen::Map<Matrix<S>>(x.data(), F, x.size() / F);
-}
-
-/// σ(v) = (1 + tanh(v/2)) / 2: one vectorised tanh instead of exp + divide.
-template <class A>
-auto sigmoid_expr(const A& v) {
-    using S = typename A::Scalar;
-    return S(0.5) + S(0.5) * (S(0.5) * v).tanh();
-}
-
-/// Recurrent layers take {T, F}; say so clearly for anything else.
-inline void expect_sequence_shape(const std::string& layer, const Shape& in) {
-    if (in.rank() != 2)
-        throw ShapeError(layer + ": expected a sequence input shape {T, F} (steps, features), got " + in.str() +
-                         (in.rank() == 1 ? " (add a RepeatVector or Reshape layer before it)" : ""));
-}
-}  // namespace detail
 
 template <class S = float>
 class LSTM : public Layer<S> {
@@ -89,41 +43,13 @@ public:
         ensure_size(hprev_, U, T * B);
         ensure_size(c_, U, T * B);
         ensure_size(tanh_c_, U, T * B);
-
-        // Input projection of every step in one GEMM: gates: 4U × (T·B)
-        gates_.noalias() = W_ * detail::steps_as_columns(x, F_);
-        gates_.colwise() += b_.col(0);
-
-        for (Index t = 0; t < T; ++t) {
-            auto z = detail::step_view(gates_, 4 * U, T, t);   // 4U × B
-            auto hp = detail::step_view(hprev_, U, T, t);      // U × B: h_{t-1}
-            auto c = detail::step_view(c_, U, T, t);           // U × B
-            auto tc = detail::step_view(tanh_c_, U, T, t);
-            auto h = detail::step_view(h_, U, T, t);
-            if (t == 0) {
-                hp.setZero();
-            } else {
-                hp = detail::step_view(h_, U, T, t - 1);
-                z.noalias() += R_ * hp;                        // 4U × B
-            }
-            z.topRows(2 * U).array() = detail::sigmoid_expr(z.topRows(2 * U).array());  // i, f
-            z.middleRows(2 * U, U).array() = z.middleRows(2 * U, U).array().tanh();       // g
-            z.bottomRows(U).array() = detail::sigmoid_expr(z.bottomRows(U).array());      // o
-            if (t == 0)
-                c.array() = z.topRows(U).array() * z.middleRows(2 * U, U).array();
-            else
-                c.array() = z.middleRows(U, U).array() * detail::step_view(c_, U, T, t - 1).array() +
-                            z.topRows(U).array() * z.middleRows(2 * U, U).array();
-            tc.array() = c.array().tanh();
-            h.array() = z.bottomRows(U).array() * tc.array();
-        }
-
+        detail::for_each_batch_slice(B, [&](Index, Index b0, Index nb) { forward_slice(x, b0, nb); });
         if (return_sequences_) {
             ensure_size(y, T * U, B);
-            detail::steps_as_columns(y, U) = h_;                 // same memory layout
+            detail::steps_as_columns(y, U) = h_;  // same memory layout
         } else {
             ensure_size(y, U, B);
-            y = detail::step_view(h_, U, T, T - 1);
+            y = detail::step_view(h_, U, T, T - 1, 0, B);
         }
     }
 
@@ -137,43 +63,18 @@ public:
         ensure_size(dh_, U, B);
         ensure_size(dc_, U, B);
         ensure_size(dcur_, U, B);
-        dh_.setZero();
-        dc_.setZero();
-
-        for (Index t = T - 1; t >= 0; --t) {
-            // dh = dy_t + Rᵀ dz_{t+1} (dh_ holds the latter from the previous iteration)
-            if (return_sequences_)
-                dh_ += detail::step_view(dy, U, T, t);
-            else if (t == T - 1)
-                dh_ += dy;
-            auto g = detail::step_view(gates_, 4 * U, T, t);
-            auto dz = detail::step_view(dgates_, 4 * U, T, t);
-            auto tc = detail::step_view(tanh_c_, U, T, t).array();
-            auto i = g.topRows(U).array();
-            auto f = g.middleRows(U, U).array();
-            auto gg = g.middleRows(2 * U, U).array();
-            auto o = g.bottomRows(U).array();
-            auto dh = dh_.array();
-            dcur_.array() = dc_.array() + dh * o * (S(1) - tc.square());
-            auto dc = dcur_.array();
-            dz.bottomRows(U).array() = dh * tc * o * (S(1) - o);
-            dz.topRows(U).array() = dc * gg * i * (S(1) - i);
-            dz.middleRows(2 * U, U).array() = dc * i * (S(1) - gg.square());
-            if (t > 0)
-                dz.middleRows(U, U).array() = dc * detail::step_view(c_, U, T, t - 1).array() * f * (S(1) - f);
-            else
-                dz.middleRows(U, U).setZero();
-            dc_.array() = dc * f;
-            if (t > 0) dh_.noalias() = R_.transpose() * dz;    // U × B
+        if (this->input_grad_needed_) ensure_size(dx, T * F_, B);
+        const Index slices = detail::batch_slices(B);
+        if (Index(part_dW_.size()) < slices) {
+            part_dW_.resize(slices);
+            part_dR_.resize(slices);
+            part_db_.resize(slices);
         }
-
-        // Parameter gradients, one GEMM each over all steps.
-        dW_.noalias() += dgates_ * detail::steps_as_columns(*x_, F_).transpose();  // 4U × F
-        dR_.noalias() += dgates_ * hprev_.transpose();                             // 4U × U
-        db_.col(0) += dgates_.rowwise().sum();
-        if (this->input_grad_needed_) {
-            ensure_size(dx, T * F_, B);
-            detail::steps_as_columns(dx, F_).noalias() = W_.transpose() * dgates_;  // F × (T·B)
+        detail::for_each_batch_slice(B, [&](Index s, Index b0, Index nb) { backward_slice(dy, dx, s, b0, nb); });
+        for (Index s = 0; s < slices; ++s) {
+            dW_ += part_dW_[s];
+            dR_ += part_dR_[s];
+            db_ += part_db_[s];
         }
     }
 
@@ -218,6 +119,84 @@ protected:
     }
 
 private:
+    /// Forward for samples [b0, b0 + nb), i.e. columns b0·T … (b0+nb)·T of the buffers.
+    void forward_slice(const Matrix<S>& x, Index b0, Index nb) {
+        const Index U = units_, T = T_;
+        // Input projection of every step in one GEMM: 4U × (T·nb)
+        auto gates = gates_.middleCols(b0 * T, nb * T);
+        gates.noalias() = W_ * detail::steps_as_columns(x, F_).middleCols(b0 * T, nb * T);
+        gates.colwise() += b_.col(0);
+        for (Index t = 0; t < T; ++t) {
+            auto z = detail::step_view(gates_, 4 * U, T, t, b0, nb);  // 4U × nb
+            auto hp = detail::step_view(hprev_, U, T, t, b0, nb);     // U × nb: h_{t-1}
+            auto c = detail::step_view(c_, U, T, t, b0, nb);          // U × nb
+            auto tc = detail::step_view(tanh_c_, U, T, t, b0, nb);
+            auto h = detail::step_view(h_, U, T, t, b0, nb);
+            if (t == 0) {
+                hp.setZero();
+            } else {
+                hp = detail::step_view(h_, U, T, t - 1, b0, nb);
+                z.noalias() += R_ * hp;  // 4U × nb
+            }
+            z.topRows(2 * U).array() = detail::sigmoid_expr(z.topRows(2 * U).array());  // i, f
+            z.middleRows(2 * U, U).array() = z.middleRows(2 * U, U).array().tanh();       // g
+            z.bottomRows(U).array() = detail::sigmoid_expr(z.bottomRows(U).array());      // o
+            if (t == 0)
+                c.array() = z.topRows(U).array() * z.middleRows(2 * U, U).array();
+            else
+                c.array() = z.middleRows(U, U).array() * detail::step_view(c_, U, T, t - 1, b0, nb).array() +
+                            z.topRows(U).array() * z.middleRows(2 * U, U).array();
+            tc.array() = c.array().tanh();
+            h.array() = z.bottomRows(U).array() * tc.array();
+        }
+    }
+
+    /// Backpropagation through time for samples [b0, b0 + nb); parameter gradients of the
+    /// slice go to part_*[s] (summed by the caller), dx of the slice straight into dx.
+    void backward_slice(const Matrix<S>& dy, Matrix<S>& dx, Index s, Index b0, Index nb) {
+        const Index U = units_, T = T_;
+        auto dh_s = dh_.middleCols(b0, nb);  // U × nb: dL/dh_t
+        auto dc_s = dc_.middleCols(b0, nb);  // U × nb: dL/dc_t carried from t + 1
+        auto dcur = dcur_.middleCols(b0, nb);
+        dh_s.setZero();
+        dc_s.setZero();
+        for (Index t = T - 1; t >= 0; --t) {
+            // dh = dy_t + Rᵀ dz_{t+1} (dh_s holds the latter from the previous iteration)
+            if (return_sequences_)
+                dh_s += detail::step_view(dy, U, T, t, b0, nb);
+            else if (t == T - 1)
+                dh_s += dy.middleCols(b0, nb);
+            auto g = detail::step_view(gates_, 4 * U, T, t, b0, nb);
+            auto dz = detail::step_view(dgates_, 4 * U, T, t, b0, nb);
+            auto tc = detail::step_view(tanh_c_, U, T, t, b0, nb).array();
+            auto i = g.topRows(U).array();
+            auto f = g.middleRows(U, U).array();
+            auto gg = g.middleRows(2 * U, U).array();
+            auto o = g.bottomRows(U).array();
+            auto dh = dh_s.array();
+            dcur.array() = dc_s.array() + dh * o * (S(1) - tc.square());
+            auto dc = dcur.array();
+            dz.bottomRows(U).array() = dh * tc * o * (S(1) - o);
+            dz.topRows(U).array() = dc * gg * i * (S(1) - i);
+            dz.middleRows(2 * U, U).array() = dc * i * (S(1) - gg.square());
+            if (t > 0)
+                dz.middleRows(U, U).array() =
+                    dc * detail::step_view(c_, U, T, t - 1, b0, nb).array() * f * (S(1) - f);
+            else
+                dz.middleRows(U, U).setZero();
+            dc_s.array() = dc * f;
+            if (t > 0) dh_s.noalias() = R_.transpose() * dz;  // U × nb
+        }
+        // One GEMM each over all steps of the slice (columns b0·T … (b0+nb)·T).
+        const Index c0 = b0 * T, nc = nb * T;
+        auto dg = dgates_.middleCols(c0, nc);                                                     // 4U × (T·nb)
+        part_dW_[s].noalias() = dg * detail::steps_as_columns(*x_, F_).middleCols(c0, nc).transpose();  // 4U × F
+        part_dR_[s].noalias() = dg * hprev_.middleCols(c0, nc).transpose();                              // 4U × U
+        part_db_[s] = dg.rowwise().sum();
+        if (this->input_grad_needed_)
+            detail::steps_as_columns(dx, F_).middleCols(c0, nc).noalias() = W_.transpose() * dg;  // F × (T·nb)
+    }
+
     Index units_;
     bool return_sequences_;
     Index T_ = 0, F_ = 0;
@@ -225,6 +204,7 @@ private:
     // Forward state, sample-major (column b·T + t): activated gates, h_t, h_{t-1}, c_t, tanh c_t.
     Matrix<S> gates_, h_, hprev_, c_, tanh_c_;
     Matrix<S> dgates_, dh_, dc_, dcur_;
+    std::vector<Matrix<S>> part_dW_, part_dR_, part_db_;  // per batch slice
     const Matrix<S>* x_ = nullptr;
 };
 
