@@ -17,11 +17,16 @@ int main(int argc, char** argv) {
     long batch = 256, samples = 60000, block_columns = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         std::string k = argv[i], v = argv[i + 1];
-        if (k == "--epochs") epochs = std::stoi(v);
-        else if (k == "--threads") threads = std::stoi(v);
-        else if (k == "--batch-size") batch = std::stol(v);
-        else if (k == "--samples") samples = std::stol(v);
-        else if (k == "--block-columns") block_columns = std::stol(v);
+        if (k == "--epochs")
+            epochs = std::stoi(v);
+        else if (k == "--threads")
+            threads = std::stoi(v);
+        else if (k == "--batch-size")
+            batch = std::stol(v);
+        else if (k == "--samples")
+            samples = std::stol(v);
+        else if (k == "--block-columns")
+            block_columns = std::stol(v);
         else {
             std::fprintf(stderr, "unknown flag %s\n", k.c_str());
             return 2;

@@ -1,6 +1,7 @@
+#include "ae/layers/conv2d.hpp"
+
 #include <cmath>
 
-#include "ae/layers/conv2d.hpp"
 #include "ae/layers/conv2d_transpose.hpp"
 #include "gradient_check.hpp"
 
@@ -16,8 +17,8 @@ struct ConvCase {
 };
 
 std::string label(const ConvCase& k) {
-    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " k" + k.kernel.str() +
-           " s" + k.stride.str() + " " + to_string(k.padding) + " F" + std::to_string(k.filters);
+    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " k" + k.kernel.str() + " s" +
+           k.stride.str() + " " + to_string(k.padding) + " F" + std::to_string(k.filters);
 }
 
 // Every combination the issue asks for: valid/same, strides 1 and 2, 1–3 channels, non-square
@@ -128,8 +129,7 @@ TEST_CASE("Conv2D: gradients through relu, sigmoid and selu", "[conv2d][gradient
     }
 }
 
-TEST_CASE("Conv2D: logits kept for a fused sigmoid, and backward_from_logits skips the sigmoid",
-          "[conv2d][fused]") {
+TEST_CASE("Conv2D: logits kept for a fused sigmoid, and backward_from_logits skips the sigmoid", "[conv2d][fused]") {
     ConvCase k{5, 6, 2, 2, 3, 1, Padding::same};
     auto sig = make_conv(k, Activation::sigmoid);
     auto lin = make_conv(k, Activation::linear);
@@ -203,8 +203,8 @@ TEST_CASE("Conv2D: impossible shapes throw ShapeError naming the layer", "[conv2
     AE_REQUIRE_THROWS(flat.build(Shape{784}, rng), ShapeError,
                       Catch::Matchers::Contains("Conv2D") && Catch::Matchers::Contains("{784}"));
     // In a model, at construction: the message names the layer and its position.
-    AE_REQUIRE_THROWS(Sequential<float>(Shape{4, 4, 1}, {std::make_shared<Conv2D<float>>(2, 3),
-                                                         std::make_shared<Conv2D<float>>(2, 3)}),
+    AE_REQUIRE_THROWS(Sequential<float>(Shape{4, 4, 1},
+                                        {std::make_shared<Conv2D<float>>(2, 3), std::make_shared<Conv2D<float>>(2, 3)}),
                       ShapeError, Catch::Matchers::Contains("conv2d_1") && Catch::Matchers::Contains("layer 1"));
     REQUIRE_THROWS_AS(Conv2D<float>(0, 3), ConfigError);
     REQUIRE_THROWS_AS(Conv2D<float>(2, {3, 0}), ConfigError);

@@ -1,7 +1,8 @@
+#include "ae/layers/conv2d_transpose.hpp"
+
 #include <cmath>
 
 #include "ae/layers/conv2d.hpp"
-#include "ae/layers/conv2d_transpose.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;
@@ -16,8 +17,8 @@ struct TransposeCase {
 };
 
 std::string label(const TransposeCase& k) {
-    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " k" + k.kernel.str() +
-           " s" + k.stride.str() + " " + to_string(k.padding) + " F" + std::to_string(k.filters);
+    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " k" + k.kernel.str() + " s" +
+           k.stride.str() + " " + to_string(k.padding) + " F" + std::to_string(k.filters);
 }
 
 std::vector<TransposeCase> transpose_cases() {
@@ -94,8 +95,7 @@ TEST_CASE("Conv2DTranspose: forward equals a direct transposed convolution", "[c
     }
 }
 
-TEST_CASE("Conv2DTranspose: is the adjoint of Conv2D with the same kernel and padding",
-          "[conv2d_transpose][forward]") {
+TEST_CASE("Conv2DTranspose: is the adjoint of Conv2D with the same kernel and padding", "[conv2d_transpose][forward]") {
     // <conv(u), v> = <u, conv_transpose(v)> for a Conv2D from the transposed layer's output
     // shape back to its input shape: TensorFlow's definition of conv2d_transpose.
     for (const auto& k : transpose_cases()) {

@@ -20,15 +20,14 @@ TEST_CASE("recipes::convolutional: the exercise's shapes 28→14→7→4 and 4�
     REQUIRE(decoder->name() == "decoder");
     const std::vector<Shape> enc{{28, 28, 16}, {14, 14, 16}, {14, 14, 8}, {7, 7, 8}, {7, 7, 8}, {4, 4, 8}};
     REQUIRE(output_shapes(*encoder) == enc);
-    const std::vector<Shape> dec{{4, 4, 8},    {8, 8, 8},    {8, 8, 8},   {16, 16, 8},
-                                 {14, 14, 16}, {28, 28, 16}, {28, 28, 1}};
+    const std::vector<Shape> dec{{4, 4, 8}, {8, 8, 8}, {8, 8, 8}, {16, 16, 8}, {14, 14, 16}, {28, 28, 16}, {28, 28, 1}};
     REQUIRE(output_shapes(*decoder) == dec);
     REQUIRE(autoencoder->output_shape() == Shape{28, 28, 1});
     REQUIRE(autoencoder->compiled());
     REQUIRE(autoencoder->loss()->name() == "BinaryCrossEntropy");
     REQUIRE(autoencoder->optimizer()->name() == "Adam");
     // Layer kinds and activations, in order.
-    const std::vector<std::string> dec_types{"Conv2D", "UpSampling2D", "Conv2D",       "UpSampling2D",
+    const std::vector<std::string> dec_types{"Conv2D", "UpSampling2D", "Conv2D", "UpSampling2D",
                                              "Conv2D", "UpSampling2D", "Conv2D"};
     for (std::size_t i = 0; i < dec_types.size(); ++i) REQUIRE(decoder->layer(i)->type() == dec_types[i]);
     auto second_to_last = std::dynamic_pointer_cast<Conv2D<float>>(decoder->layer(4));

@@ -16,8 +16,8 @@ struct PoolCase {
 };
 
 std::string label(const PoolCase& k) {
-    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " pool" + k.pool.str() +
-           " s" + k.stride.str() + " " + to_string(k.padding);
+    return std::to_string(k.h) + "x" + std::to_string(k.w) + "x" + std::to_string(k.c) + " pool" + k.pool.str() + " s" +
+           k.stride.str() + " " + to_string(k.padding);
 }
 
 std::vector<PoolCase> pool_cases() {
@@ -159,14 +159,13 @@ TEST_CASE("MaxPool2D: output sizes follow Keras, 28→14→7→4 with same paddi
     REQUIRE(encoder.output_shape() == Shape{4, 4, 1});
 }
 
-TEST_CASE("MaxPool2D: pooling a 1x1 map or a non-image throws ShapeError naming the layer",
-          "[max_pool2d][errors]") {
+TEST_CASE("MaxPool2D: pooling a 1x1 map or a non-image throws ShapeError naming the layer", "[max_pool2d][errors]") {
     Rng rng(1);
     MaxPool2D<float> pool(2);
     AE_REQUIRE_THROWS(pool.build(Shape{1, 1, 8}, rng), ShapeError,
                       Catch::Matchers::Contains("MaxPool2D") && Catch::Matchers::Contains("{1, 1, 8}"));
-    AE_REQUIRE_THROWS(Sequential<float>(Shape{2, 2, 1}, {std::make_shared<MaxPool2D<float>>(2),
-                                                         std::make_shared<MaxPool2D<float>>(2)}),
+    AE_REQUIRE_THROWS(Sequential<float>(Shape{2, 2, 1},
+                                        {std::make_shared<MaxPool2D<float>>(2), std::make_shared<MaxPool2D<float>>(2)}),
                       ShapeError, Catch::Matchers::Contains("max_pool2d_1"));
     MaxPool2D<float> flat(2);
     REQUIRE_THROWS_AS(flat.build(Shape{64}, rng), ShapeError);

@@ -1,5 +1,6 @@
-#include "ae/layers/flatten.hpp"
 #include "ae/layers/reshape.hpp"
+
+#include "ae/layers/flatten.hpp"
 #include "gradient_check.hpp"
 
 using namespace ae;

@@ -34,8 +34,7 @@ public:
           activation_(activation),
           init_(kernel_initializer) {
         if (filters <= 0) throw ConfigError("Conv2D: expected filters > 0, got " + std::to_string(filters));
-        if (!kernel_.positive())
-            throw ConfigError("Conv2D: expected a positive kernel size, got " + kernel_.str());
+        if (!kernel_.positive()) throw ConfigError("Conv2D: expected a positive kernel size, got " + kernel_.str());
         if (!strides_.positive()) throw ConfigError("Conv2D: expected positive strides, got " + strides_.str());
     }
 
@@ -51,7 +50,7 @@ public:
         detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x.data(), g0, n, cols.data());
-            Eigen::Map<Matrix<S>> yb(y.data() + g0 * F, F, n);              // yb: F × n
+            Eigen::Map<Matrix<S>> yb(y.data() + g0 * F, F, n);  // yb: F × n
             yb.noalias() = W_ * cols;
             yb.colwise() += b_.col(0);
         });
@@ -85,13 +84,13 @@ public:
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x_->data(), g0, n, cols.data());
-            Eigen::Map<const Matrix<S>> dzb(dz.data() + g0 * F, F, n);      // dzb: F × n
-            dW_t_[std::size_t(t)].noalias() += dzb * cols.transpose();      // F × K
+            Eigen::Map<const Matrix<S>> dzb(dz.data() + g0 * F, F, n);  // dzb: F × n
+            dW_t_[std::size_t(t)].noalias() += dzb * cols.transpose();  // F × K
             db_t_[std::size_t(t)] += dzb.rowwise().sum();
             if (!need_dx || flipped) return;
             // A thread's first block touching sample b starts at its first column: zero it then.
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) dx.col(b).setZero();
-            cols.noalias() = W_.transpose() * dzb;                           // K × n
+            cols.noalias() = W_.transpose() * dzb;  // K × n
             detail::col2im_block(g_, cols.data(), g0, n, dx.data());
         });
         for (int t = 0; t < nt; ++t) {
@@ -202,7 +201,7 @@ private:
         detail::for_each_block(B, f.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: kh·kw·F × n
             detail::im2col_block(f, dz.data(), g0, n, cols.data());
-            Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);             // dxb: C × n
+            Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);  // dxb: C × n
             dxb.noalias() = W_flip_ * cols;
         });
     }

@@ -49,7 +49,7 @@ public:
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) y.col(b).setZero();
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
-            Eigen::Map<const Matrix<S>> xb(x.data() + g0 * C, C, n);        // xb: C × n
+            Eigen::Map<const Matrix<S>> xb(x.data() + g0 * C, C, n);         // xb: C × n
             cols.noalias() = W_.transpose() * xb;
             detail::col2im_block(g_.g, cols.data(), g0, n, y.data());
         });
@@ -81,10 +81,10 @@ public:
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_.g, dz.data(), g0, n, cols.data());
-            Eigen::Map<const Matrix<S>> xb(x_->data() + g0 * C, C, n);      // xb: C × n
-            dW_t_[std::size_t(t)].noalias() += xb * cols.transpose();       // C × K
+            Eigen::Map<const Matrix<S>> xb(x_->data() + g0 * C, C, n);  // xb: C × n
+            dW_t_[std::size_t(t)].noalias() += xb * cols.transpose();   // C × K
             if (!need_dx) return;
-            Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);            // dxb: C × n
+            Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);  // dxb: C × n
             dxb.noalias() = W_ * cols;
         });
         for (int t = 0; t < nt; ++t) dW_ += dW_t_[std::size_t(t)];
@@ -113,10 +113,10 @@ public:
         if (k.rank() != 2 || s.rank() != 2)
             throw FormatError("Conv2DTranspose: expected kernel_size and strides of two values, got " + k.str() +
                               " and " + s.str());
-        return std::make_shared<Conv2DTranspose>(
-            Index(a.config.get_int("filters")), Size2D(k[0], k[1]), Size2D(s[0], s[1]),
-            padding_from_string(a.config.get("padding")), activation_from_string(a.config.get("activation")),
-            initializer_from_string(a.config.get("kernel_initializer")));
+        return std::make_shared<Conv2DTranspose>(Index(a.config.get_int("filters")), Size2D(k[0], k[1]),
+                                                 Size2D(s[0], s[1]), padding_from_string(a.config.get("padding")),
+                                                 activation_from_string(a.config.get("activation")),
+                                                 initializer_from_string(a.config.get("kernel_initializer")));
     }
 
     Activation output_activation() const override { return activation_; }

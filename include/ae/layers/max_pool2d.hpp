@@ -81,9 +81,15 @@ public:
                                            padding_from_string(a.config.get("padding")));
     }
 
-    Size2D pool_size() const { return pool_; }
-    Size2D strides() const { return strides_; }
-    Padding padding() const { return padding_; }
+    Size2D pool_size() const {
+        return pool_;
+    }
+    Size2D strides() const {
+        return strides_;
+    }
+    Padding padding() const {
+        return padding_;
+    }
 
 protected:
     Shape do_build(const Shape& in, Rng&) override {
@@ -100,8 +106,8 @@ protected:
         g_.out_h = conv_output_length(g_.in_h, g_.k_h, g_.s_h, padding_);
         g_.out_w = conv_output_length(g_.in_w, g_.k_w, g_.s_w, padding_);
         if (g_.out_h <= 0 || g_.out_w <= 0)
-            throw ShapeError(this->describe() + ": pool " + pool_.str() + " is larger than its " +
-                             to_string(padding_) + "-padded input " + in.str());
+            throw ShapeError(this->describe() + ": pool " + pool_.str() + " is larger than its " + to_string(padding_) +
+                             "-padded input " + in.str());
         g_.pad_top = conv_pad_before(g_.in_h, g_.k_h, g_.s_h, padding_);
         g_.pad_left = conv_pad_before(g_.in_w, g_.k_w, g_.s_w, padding_);
         return Shape{g_.out_h, g_.out_w, g_.in_c};

@@ -18,7 +18,9 @@ namespace ae {
 
 enum class Padding { valid, same };
 
-inline std::string to_string(Padding p) { return p == Padding::valid ? "valid" : "same"; }
+inline std::string to_string(Padding p) {
+    return p == Padding::valid ? "valid" : "same";
+}
 
 inline Padding padding_from_string(const std::string& s) {
     if (s == "valid") return Padding::valid;

@@ -72,7 +72,9 @@ public:
         return std::make_shared<UpSampling2D>(Size2D(s[0], s[1]));
     }
 
-    Size2D size() const { return size_; }
+    Size2D size() const {
+        return size_;
+    }
 
 protected:
     Shape do_build(const Shape& in, Rng&) override {
@@ -86,7 +88,9 @@ protected:
     }
 
 private:
-    Index in_size() const { return h_ * w_ * c_; }
+    Index in_size() const {
+        return h_ * w_ * c_;
+    }
     Size2D size_;
     Index h_ = 0, w_ = 0, c_ = 0;
 };

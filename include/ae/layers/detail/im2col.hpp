@@ -57,8 +57,10 @@ void im2col_block(const ConvGeometry& g, const S* x, Index g0, Index n, S* cols)
                 for (Index j = 0; j < g.k_w; ++j) {
                     const Index ix = x0 + j;
                     S* o = out + j * g.in_c;
-                    if (ix < 0 || ix >= g.in_w) std::fill(o, o + g.in_c, S(0));
-                    else std::copy(xs + (iy * g.in_w + ix) * g.in_c, xs + (iy * g.in_w + ix + 1) * g.in_c, o);
+                    if (ix < 0 || ix >= g.in_w)
+                        std::fill(o, o + g.in_c, S(0));
+                    else
+                        std::copy(xs + (iy * g.in_w + ix) * g.in_c, xs + (iy * g.in_w + ix + 1) * g.in_c, o);
                 }
             }
         }
@@ -129,8 +131,7 @@ template <class Fn>
 void for_each_block(Index samples, Index pixels, Index block, int threads, Fn&& fn) {
     auto run = [&](int t, int nt) {
         const Index lo = samples * t / nt, hi = samples * (t + 1) / nt;
-        for (Index g0 = lo * pixels, end = hi * pixels; g0 < end; g0 += block)
-            fn(t, g0, std::min(block, end - g0));
+        for (Index g0 = lo * pixels, end = hi * pixels; g0 < end; g0 += block) fn(t, g0, std::min(block, end - g0));
     };
 #ifdef _OPENMP
     if (threads > 1) {
