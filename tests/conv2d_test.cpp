@@ -82,7 +82,8 @@ std::shared_ptr<Conv2D<double>> make_conv(const ConvCase& k, Activation a = Acti
 TEST_CASE("Conv2D: forward equals a direct convolution for every padding, stride and channel count",
           "[conv2d][forward]") {
     for (const auto& k : conv_cases()) {
-        for (Index block : {Index(0), Index(3)}) {  // 3: blocks that split samples
+        // 0: the default; 3: blocks that split samples; huge: one GEMM for the whole batch.
+        for (Index block : {Index(0), Index(3), Index(1) << 40}) {
             INFO(label(k) << " block " << block);
             auto layer = make_conv(k);
             layer->set_block_columns(block);

@@ -43,7 +43,7 @@ public:
     void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
         this->check_rows(x, g_.in_size(), "input");
         x_ = &x;
-        const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns();
+        const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns(B);
         const int nt = detail::conv_threads(B, B * g_.out_pixels() * K);
         ensure_size(y, F * g_.out_pixels(), B);
         detail::ensure_capacity(cols_, nt, K * block);
@@ -69,7 +69,7 @@ public:
         this->check_rows(dz, this->output_shape().size(), "output gradient");
         if (!x_ || x_->cols() != dz.cols())
             throw ShapeError(this->describe() + ": backward needs the forward pass of the same batch first");
-        const Index B = dz.cols(), F = filters_, K = g_.patch_size(), P = g_.out_pixels(), block = block_columns();
+        const Index B = dz.cols(), F = filters_, K = g_.patch_size(), P = g_.out_pixels(), block = block_columns(B);
         const int nt = detail::conv_threads(B, B * P * K);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, g_.in_size(), B);
@@ -195,7 +195,7 @@ private:
             for (Index j = 0; j < kw; ++j)
                 W_flip_.middleCols((i * kw + j) * F, F) =
                     W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
-        const Index B = dz.cols(), block = detail::default_block_columns(K, sizeof(S));
+        const Index B = dz.cols(), block = std::min(detail::default_block_columns(K, sizeof(S)), B * f.out_pixels());
         const int nt = detail::conv_threads(B, B * f.out_pixels() * K);
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, f.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
@@ -206,8 +206,10 @@ private:
         });
     }
 
-    Index block_columns() const {
-        return block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.patch_size(), sizeof(S));
+    // Patch columns per GEMM for a batch of B samples (never more than the batch has).
+    Index block_columns(Index B) const {
+        const Index b = block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.patch_size(), sizeof(S));
+        return std::max<Index>(1, std::min(b, B * g_.out_pixels()));
     }
 
     Index filters_;

@@ -42,7 +42,7 @@ public:
         this->check_rows(x, in_size(), "input");
         x_ = &x;
         const Index B = x.cols(), C = g_.out_c(), K = g_.g.patch_size(), P = g_.g.out_pixels();
-        const Index block = block_columns();
+        const Index block = block_columns(B);
         const int nt = detail::conv_threads(B, B * P * K);
         ensure_size(y, g_.g.in_size(), B);
         detail::ensure_capacity(cols_, nt, K * block);
@@ -71,7 +71,7 @@ public:
         if (!x_ || x_->cols() != dz.cols())
             throw ShapeError(this->describe() + ": backward needs the forward pass of the same batch first");
         const Index B = dz.cols(), C = g_.out_c(), K = g_.g.patch_size(), P = g_.g.out_pixels();
-        const Index block = block_columns();
+        const Index block = block_columns(B);
         const int nt = detail::conv_threads(B, B * P * K);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, in_size(), B);
@@ -172,8 +172,10 @@ private:
         Index out_c() const { return c; }
     };
     Index in_size() const { return g_.g.out_pixels() * g_.c; }
-    Index block_columns() const {
-        return block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.g.patch_size(), sizeof(S));
+    // Patch columns per GEMM for a batch of B samples (never more than the batch has).
+    Index block_columns(Index B) const {
+        const Index b = block_cols_ > 0 ? block_cols_ : detail::default_block_columns(g_.g.patch_size(), sizeof(S));
+        return std::max<Index>(1, std::min(b, B * g_.g.out_pixels()));
     }
 
     Index filters_;
