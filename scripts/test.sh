@@ -5,6 +5,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install_deps.sh dataset-fashion-mnist
-cmake --preset release
+cmake --preset release -DAE_BUILD_BENCHMARKS=OFF
 cmake --build --preset release
 ctest --preset release
