@@ -6,6 +6,7 @@
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/core/matrix.hpp"
+#include "ae/core/parallel_product.hpp"
 #include "ae/core/param.hpp"
 #include "ae/core/rng.hpp"
 #include "ae/core/shape.hpp"
@@ -13,6 +14,7 @@
 
 #include "ae/data/idx.hpp"
 #include "ae/data/mnist.hpp"
+#include "ae/data/sequences.hpp"
 
 #include "ae/io/atomic_file.hpp"
 #include "ae/io/binary.hpp"
@@ -31,10 +33,14 @@
 #include "ae/layers/dropout.hpp"
 #include "ae/layers/flatten.hpp"
 #include "ae/layers/gaussian_noise.hpp"
+#include "ae/layers/gru.hpp"
 #include "ae/layers/kl_sparsity.hpp"
+#include "ae/layers/lstm.hpp"
 #include "ae/layers/max_pool2d.hpp"
+#include "ae/layers/repeat_vector.hpp"
 #include "ae/layers/reshape.hpp"
 #include "ae/layers/sampling.hpp"
+#include "ae/layers/time_distributed.hpp"
 #include "ae/layers/up_sampling2d.hpp"
 
 #include "ae/losses/binary_cross_entropy.hpp"

@@ -5,6 +5,7 @@
 //   dW += dz xᵀ,  db += Σ_batch dz,  dx = Wᵀ dz.
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
+#include "ae/core/parallel_product.hpp"
 #include "ae/models/registry.hpp"
 
 namespace ae {
@@ -24,7 +25,7 @@ public:
         this->check_rows(x, in_, "input");
         x_ = &x;
         ensure_size(y, units_, x.cols());
-        y.noalias() = W_ * x;          // y: out × batch
+        parallel_product(y, W_, x, false);  // y = W x: out × batch
         y.colwise() += b_.col(0);
         if (this->keep_logits_) z_ = y;
         activate_inplace(activation_, y);
@@ -38,11 +39,11 @@ public:
     }
 
     void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
-        dW_.noalias() += dz * x_->transpose();           // out × in
+        parallel_product(dW_, dz, x_->transpose(), true);  // dW += dz xᵀ: out × in
         db_.col(0) += dz.rowwise().sum();
         if (this->input_grad_needed_) {
             ensure_size(dx, in_, dz.cols());
-            dx.noalias() = W_.transpose() * dz;          // in × batch
+            parallel_product(dx, W_.transpose(), dz, false);  // dx = Wᵀ dz: in × batch
         }
     }
 

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "ae/core/layer.hpp"
+#include "ae/core/parallel_product.hpp"
 #include "ae/layers/dense.hpp"
 #include "ae/models/registry.hpp"
 
@@ -33,7 +34,7 @@ public:
         check_partner_unchanged();
         x_ = &x;
         ensure_size(y, units_, x.cols());
-        y.noalias() = partner_->kernel().transpose() * x;  // y: in × batch
+        parallel_product(y, partner_->kernel().transpose(), x, false);  // y = Wᵀ x: in × batch
         y.colwise() += b_.col(0);
         if (this->keep_logits_) z_ = y;
         activate_inplace(activation_, y);
@@ -47,11 +48,11 @@ public:
     }
 
     void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
-        partner_->kernel_grad().noalias() += *x_ * dz.transpose();  // out × in, the partner's layout
+        parallel_product(partner_->kernel_grad(), *x_, dz.transpose(), true);  // dW += x dzᵀ: out × in, the partner's layout
         db_.col(0) += dz.rowwise().sum();
         if (this->input_grad_needed_) {
             ensure_size(dx, partner_->units(), dz.cols());
-            dx.noalias() = partner_->kernel() * dz;  // out × batch
+            parallel_product(dx, partner_->kernel(), dz, false);  // dx = W dz: out × batch
         }
     }
 
