@@ -7,4 +7,13 @@ cd "$(dirname "$0")/.."
 scripts/install_deps.sh dataset-fashion-mnist
 cmake --preset release -DAE_BUILD_BENCHMARKS=OFF
 cmake --build --preset release
+
+# ctest must see every Catch2 test case: a '[', ']' or ';' in a test name breaks CMake's list
+# handling and silently merges all later tests into one, so compare the two counts.
+cases=$(build/release/tests/ae_tests --list-test-names-only | grep -c .)
+registered=$(ctest --preset release -N | grep -c "Test *#")
+if [ "$registered" -lt "$cases" ]; then
+  echo "test.sh: ctest registered $registered tests but ae_tests has $cases test cases (a test name with [ ] or ;?)" >&2
+  exit 1
+fi
 ctest --preset release

@@ -113,7 +113,7 @@ TEST_CASE("Dropout: config round trip and save/load", "[dropout][io]") {
     REQUIRE((loaded->predict(x).array() == model->predict(x).array()).all());
 }
 
-TEST_CASE("Dropout: a rate outside [0, 1) throws ConfigError", "[dropout][errors]") {
+TEST_CASE("Dropout: a rate outside 0 <= rate < 1 throws ConfigError", "[dropout][errors]") {
     AE_REQUIRE_THROWS(Dropout<float>(1.0), ConfigError, Catch::Matchers::Contains("[0, 1)"));
     REQUIRE_THROWS_AS(Dropout<float>(-0.1), ConfigError);
     REQUIRE_THROWS_AS(Dropout<float>(std::nan("")), ConfigError);

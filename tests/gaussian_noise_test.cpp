@@ -45,7 +45,7 @@ TEST_CASE("GaussianNoise: training mode adds N(0, stddev²) noise, fresh each pa
     REQUIRE((y2 - y1).norm() > 1.0);  // new noise every forward pass
 }
 
-TEST_CASE("GaussianNoise: reseed replays the same noise; builds seeded alike agree", "[gaussian_noise]") {
+TEST_CASE("GaussianNoise: reseed replays the same noise, and builds seeded alike agree", "[gaussian_noise]") {
     GaussianNoise<float> a(1.0), b(1.0);
     Rng r1(9), r2(9);
     a.build(Shape{4}, r1);

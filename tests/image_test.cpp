@@ -184,7 +184,7 @@ TEST_CASE("without stb, reading and writing images throw a clear Error", "[image
 
 #endif  // AE_HAVE_STB
 
-TEST_CASE("to_column lays an image out in HWC order with values in [0, 1]", "[image][column]") {
+TEST_CASE("to_column lays an image out in HWC order with values from 0 to 1", "[image][column]") {
     Image img(4, 3, 3);     // W = 4, H = 3, C = 3
     img.at(2, 1, 2) = 200;  // x = 2, y = 1, blue
     img.at(3, 2, 0) = 51;   // the last pixel, red
@@ -214,7 +214,7 @@ TEST_CASE("from_column inverts to_column exactly and accepts a matrix column", "
     REQUIRE(grey.width == 3);
 }
 
-TEST_CASE("from_column clamps to [0, 1], rounds, and maps NaN to black", "[image][column]") {
+TEST_CASE("from_column clamps to 0..1, rounds, and maps NaN to black", "[image][column]") {
     Vector<double> col(5);
     col << -0.5, 1.5, 0.5, std::nan(""), 0.1;
     const Image img = from_column(col, Shape{1, 5, 1});

@@ -76,7 +76,7 @@ void replace(const std::string& dir, const std::string& name, const IdxArray& a)
 
 }  // namespace
 
-TEST_CASE("MNIST: a synthetic mini-MNIST loads as 784 x N columns in [0, 1] with its labels", "[mnist]") {
+TEST_CASE("MNIST: a synthetic mini-MNIST loads as 784 x N columns from 0 to 1 with its labels", "[mnist]") {
     const std::string dir = mini_mnist("basic", 20, 7);
     const Splits<float> s = load_mnist<float>(dir);
     require_matches(s.train, 20, 28, 28, 0);

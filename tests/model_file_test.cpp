@@ -397,7 +397,7 @@ TEST_CASE("binary: read_file_bytes of a missing file throws IoError naming it", 
 }
 
 // ====================================================================== atomic files
-TEST_CASE("atomic file: commit replaces the file; dropping it uncommitted leaves the old one", "[io][atomic]") {
+TEST_CASE("atomic file: commit replaces the file, and dropping it uncommitted leaves the old one", "[io][atomic]") {
     const std::string path = tmp_path("atomic.txt");
     write_file_atomic(path, std::vector<std::uint8_t>{'o', 'l', 'd'});
     REQUIRE(read_bytes(path) == std::vector<std::uint8_t>{'o', 'l', 'd'});

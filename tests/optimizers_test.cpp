@@ -237,7 +237,7 @@ TEST_CASE("Nadam: two steps with the paper's schedule (0.96^(0.004 t)) and other
     });
 }
 
-TEST_CASE("AdamW: decay then Adam; zero gradient gives pure decay (worked by hand)", "[optimizers][adamw]") {
+TEST_CASE("AdamW: decay then Adam, and a zero gradient gives pure decay (worked by hand)", "[optimizers][adamw]") {
     SECTION("two steps against the scalar formulas") {
         AdamW<double> opt(0.01, 0.1);
         require_matches(run_two_steps(opt), [](double w, double a, double b) {

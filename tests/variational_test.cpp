@@ -73,7 +73,7 @@ TEST_CASE("VariationalAutoencoder: encode_distribution gives (z, mu, log_var)", 
     REQUIRE((d.z - vae->encode(x)).norm() == 0);
 }
 
-TEST_CASE("VariationalAutoencoder: sample(n) decodes n prior draws into [0, 1]", "[variational]") {
+TEST_CASE("VariationalAutoencoder: sample(n) decodes n prior draws into 0..1", "[variational]") {
     auto vae = recipes::variational<float>(12, {10}, 3).autoencoder;
     Rng rng(3);
     const Matrix<float> s = vae->sample(9, rng);
