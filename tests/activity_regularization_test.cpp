@@ -4,25 +4,12 @@
 
 #include "ae/models/recipes/sparse.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "activity_regularization_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
-
-// Points near a 2-D manifold in [0, 1]^n.
-Matrix<float> manifold_data(Index n, Index samples, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> codes(2, samples), mix(n, 2);
-    rng.fill_uniform(codes, 0.0, 1.0);
-    rng.fill_uniform(mix, 0.0, 1.0);
-    return ((mix * codes) / 2.0f).cwiseMin(1.0f);
-}
 }  // namespace
 
 TEST_CASE("ActivityRegularization: identity forward, penalty (l1·Σ|x| + l2·Σx²)/batch by hand",
@@ -126,7 +113,7 @@ TEST_CASE("recipes::sparse: a strong L1 penalty shrinks the codings", "[activity
 
 TEST_CASE("recipes::sparse: save/load keeps the regularizer and the predictions", "[activity_regularization][io]") {
     auto parts = recipes::sparse<float>(12, {8}, 4, 0.01, 4);
-    const std::string path = tmp_path("sparse.aem");
+    const std::string path = test_path("activity_regularization_test", "sparse.aem");
     save(*parts.autoencoder, path);
     auto loaded = load_as<float, Autoencoder<float>>(path);
     auto reg = std::dynamic_pointer_cast<ActivityRegularization<float>>(loaded->encoder()->layer(2));

@@ -4,17 +4,12 @@
 
 #include "ae/models/recipes/contractive.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "contractive_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
-
 // ‖J‖²_F averaged over the batch, with J = ∂h/∂x formed explicitly column by column from
 // central differences of the layer's own forward pass (independent of the closed form).
 double numeric_jacobian_norm2(ContractiveDense<double>& layer, const Md& x, double h = 1e-6) {
@@ -155,7 +150,7 @@ TEST_CASE("ContractiveDense: config round trip, save/load and invalid settings",
     REQUIRE(copy->type() == "ContractiveDense");
 
     auto parts = recipes::contractive<float>(10, {8}, 3, 0.05, 4);
-    const std::string path = tmp_path("contractive.aem");
+    const std::string path = test_path("contractive_test", "contractive.aem");
     save(*parts.autoencoder, path);
     auto loaded = load_as<float, Autoencoder<float>>(path);
     auto c = std::dynamic_pointer_cast<ContractiveDense<float>>(loaded->encoder()->layer(1));

@@ -4,17 +4,12 @@
 
 #include "ae/models/recipes/tied.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "dense_transpose_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 
 template <class S>
 void randomize_biases(Layer<S>& model, std::uint64_t seed) {
@@ -208,7 +203,7 @@ TEST_CASE("DenseTranspose: save/load keeps the tie and bit-identical predictions
           "[dense_transpose][io][model_file]") {
     auto parts = recipes::tied<float>(10, {6}, 3, 5);
     randomize_biases(*parts.autoencoder, 6);
-    const std::string path = tmp_path("tied_autoencoder.aem");
+    const std::string path = test_path("dense_transpose_test", "tied_autoencoder.aem");
     save(*parts.autoencoder, path);
     auto loaded = load_as<float, Autoencoder<float>>(path);
     REQUIRE(loaded->count_params() == parts.autoencoder->count_params());

@@ -3,16 +3,12 @@
 #include <filesystem>
 
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "dropout_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 }  // namespace
 
 TEST_CASE("Dropout: identity in inference mode, forward and backward", "[dropout]") {
@@ -103,7 +99,7 @@ TEST_CASE("Dropout: config round trip and save/load", "[dropout][io]") {
                                      std::make_shared<Dropout<float>>(0.2),
                                      std::make_shared<Dense<float>>(8, Activation::sigmoid)},
         5);
-    const std::string path = tmp_path("dropout.aem");
+    const std::string path = test_path("dropout_test", "dropout.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto drop = std::dynamic_pointer_cast<Dropout<float>>(loaded->layer(1));

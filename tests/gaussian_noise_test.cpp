@@ -3,16 +3,12 @@
 #include <filesystem>
 
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "gaussian_noise_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 }  // namespace
 
 TEST_CASE("GaussianNoise: identity in inference mode", "[gaussian_noise]") {
@@ -88,7 +84,7 @@ TEST_CASE("GaussianNoise: config round trip and save/load", "[gaussian_noise][io
                                      std::make_shared<Dense<float>>(3, Activation::relu),
                                      std::make_shared<Dense<float>>(8, Activation::sigmoid)},
         5);
-    const std::string path = tmp_path("noise.aem");
+    const std::string path = test_path("gaussian_noise_test", "noise.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto noise = std::dynamic_pointer_cast<GaussianNoise<float>>(loaded->layer(0));

@@ -2,20 +2,12 @@
 
 #include "ae/optimizers/sgd.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-// Points near a 3-D manifold in [0, 1]^n.
-Matrix<float> manifold_data(Index n, Index samples, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> codes(3, samples), mix(n, 3);
-    rng.fill_uniform(codes, 0.0, 1.0);
-    rng.fill_uniform(mix, 0.0, 1.0);
-    return ((mix * codes) / 3.0f).cwiseMin(1.0f);
-}
-
 GreedyOptions<float> small_options(int epochs) {
     GreedyOptions<float> opt;
     opt.units = {12, 6};
@@ -27,7 +19,7 @@ GreedyOptions<float> small_options(int epochs) {
 }  // namespace
 
 TEST_CASE("train_greedy: the deep model is assembled from the very layers trained, in order", "[greedy]") {
-    const Matrix<float> x = manifold_data(20, 128, 1);
+    const Matrix<float> x = manifold_data(20, 128, 1, 3);
     GreedyReport<float> report;
     auto [encoder, decoder, autoencoder] = train_greedy(x, small_options(3), &report);
     REQUIRE(report.shallow.size() == 2);
@@ -59,7 +51,7 @@ TEST_CASE("train_greedy: the deep model is assembled from the very layers traine
 }
 
 TEST_CASE("train_greedy: level 2 trains on level 1's codings", "[greedy]") {
-    const Matrix<float> x = manifold_data(20, 96, 2);
+    const Matrix<float> x = manifold_data(20, 96, 2, 3);
     GreedyReport<float> report;
     auto parts = train_greedy(x, small_options(4), &report);
     // Level 2's loss on h1 = enc1(x) equals its final evaluation there, so h1 is what it saw:
@@ -79,7 +71,7 @@ TEST_CASE("train_greedy: level 2 trains on level 1's codings", "[greedy]") {
 }
 
 TEST_CASE("train_greedy: the greedily trained deep model reconstructs better than untrained", "[greedy][fit]") {
-    const Matrix<float> x = manifold_data(20, 256, 3);
+    const Matrix<float> x = manifold_data(20, 256, 3, 3);
     // epochs = 0 gives the same architecture with the same initial weights (same seeds).
     auto untrained = train_greedy(x, small_options(0));
     auto trained = train_greedy(x, small_options(25));
@@ -96,7 +88,7 @@ TEST_CASE("train_greedy: the greedily trained deep model reconstructs better tha
 }
 
 TEST_CASE("train_greedy: per-level options, custom losses and optimizer factory", "[greedy]") {
-    const Matrix<float> x = manifold_data(10, 64, 4);
+    const Matrix<float> x = manifold_data(10, 64, 4, 3);
     GreedyOptions<float> opt;
     opt.units = {8, 5, 3};
     opt.activations = {Activation::tanh, Activation::sigmoid, Activation::linear};
@@ -124,7 +116,7 @@ TEST_CASE("train_greedy: per-level options, custom losses and optimizer factory"
 }
 
 TEST_CASE("train_greedy: invalid options throw ConfigError before training", "[greedy][errors]") {
-    const Matrix<float> x = manifold_data(10, 16, 5);
+    const Matrix<float> x = manifold_data(10, 16, 5, 3);
     auto opt = small_options(1);
     opt.units = {};
     AE_REQUIRE_THROWS(train_greedy(x, opt), ConfigError, Catch::Matchers::Contains("units"));

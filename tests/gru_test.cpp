@@ -2,12 +2,12 @@
 
 #include "ae/layers/gru.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 }  // namespace
 
 TEST_CASE("GRU: gradients through time of input, kernels and both biases (last output)", "[gru][gradient]") {

@@ -10,21 +10,15 @@
 
 #include "ae/io/image.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
+using namespace ae::testing;
 using namespace ae::io;
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
 namespace {
-
-/// A fresh scratch folder for one test case.
-[[maybe_unused]] std::string scratch(const std::string& name) {
-    const fs::path dir = fs::path(AE_TEST_TMP) / "image_test" / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
-}
 
 /// An image of random bytes: every pixel differs from its neighbours, so any mix-up shows.
 Image random_image(int w, int h, int c, std::uint64_t seed) {
@@ -44,7 +38,7 @@ Image random_image(int w, int h, int c, std::uint64_t seed) {
 #if defined(AE_HAVE_STB)
 
 TEST_CASE("write_png then read_image gives back every pixel exactly, for 1 to 4 channels", "[image][png]") {
-    const std::string dir = scratch("round_trip");
+    const std::string dir = fresh_dir("image_test", "round_trip");
     for (int c = 1; c <= 4; ++c) {
         SECTION(std::to_string(c) + " channels") {
             const Image img = random_image(37, 23, c, 100 + c);  // odd sizes catch stride mistakes
@@ -60,7 +54,7 @@ TEST_CASE("write_png then read_image gives back every pixel exactly, for 1 to 4 
 }
 
 TEST_CASE("read_image decodes BMP exactly and JPEG approximately", "[image][formats]") {
-    const std::string dir = scratch("formats");
+    const std::string dir = fresh_dir("image_test", "formats");
     const Image img = random_image(16, 8, 3, 5);
     const std::string bmp = dir + "/a.bmp";
     REQUIRE(stbi_write_bmp(bmp.c_str(), img.width, img.height, 3, img.pixels.data()) != 0);
@@ -78,7 +72,7 @@ TEST_CASE("read_image decodes BMP exactly and JPEG approximately", "[image][form
 }
 
 TEST_CASE("read_image of a missing file or a folder throws IoError naming the path", "[image][errors]") {
-    const std::string dir = scratch("missing");
+    const std::string dir = fresh_dir("image_test", "missing");
     const std::string path = dir + "/no_such_file.png";
     AE_REQUIRE_THROWS(read_image(path), IoError, Contains("no_such_file.png"));
     AE_REQUIRE_THROWS(read_image(dir), IoError, Contains(dir));
@@ -86,7 +80,7 @@ TEST_CASE("read_image of a missing file or a folder throws IoError naming the pa
 
 TEST_CASE("read_image of garbage or an empty file throws FormatError naming the file and the reason",
           "[image][errors]") {
-    const std::string dir = scratch("garbage");
+    const std::string dir = fresh_dir("image_test", "garbage");
     const std::string path = dir + "/garbage.png";
     {
         std::ofstream f(path, std::ios::binary);
@@ -107,14 +101,14 @@ TEST_CASE("read_image of garbage or an empty file throws FormatError naming the 
 }
 
 TEST_CASE("write_png into a missing folder throws IoError naming the path", "[image][errors]") {
-    const std::string dir = scratch("no_folder");
+    const std::string dir = fresh_dir("image_test", "no_folder");
     const std::string path = dir + "/missing_sub/out.png";
     AE_REQUIRE_THROWS(write_png(path, random_image(4, 4, 1, 1)), IoError, Contains("missing_sub/out.png"));
     REQUIRE_FALSE(fs::exists(path));
 }
 
 TEST_CASE("write_png replaces a file atomically and leaves no temporary files", "[image][atomic]") {
-    const std::string dir = scratch("replace");
+    const std::string dir = fresh_dir("image_test", "replace");
     const std::string path = dir + "/out.png";
     write_png(path, random_image(8, 8, 1, 1));
     const Image second = random_image(9, 5, 3, 2);
@@ -125,7 +119,7 @@ TEST_CASE("write_png replaces a file atomically and leaves no temporary files", 
 
 #if defined(__unix__)
 TEST_CASE("a write_png that fails midway leaves the previous file intact", "[image][atomic][errors]") {
-    const std::string dir = scratch("failed_write");
+    const std::string dir = fresh_dir("image_test", "failed_write");
     const std::string path = dir + "/keep.png";
     write_png(path, random_image(4, 4, 1, 3));  // small: well under the limit below
     const std::string before = file_bytes(path);
@@ -158,7 +152,7 @@ TEST_CASE("a write_png that fails midway leaves the previous file intact", "[ima
 #endif
 
 TEST_CASE("load_image_column reads, converts channels and checks the size", "[image][column]") {
-    const std::string dir = scratch("load_column");
+    const std::string dir = fresh_dir("image_test", "load_column");
     const std::string path = dir + "/rgb.png";
     const Image img = random_image(6, 4, 3, 8);  // W = 6, H = 4
     write_png(path, img);

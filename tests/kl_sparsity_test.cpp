@@ -4,16 +4,12 @@
 #include <filesystem>
 
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "kl_sparsity_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 double kl(double p, double q) {
     return p * std::log(p / q) + (1 - p) * std::log((1 - p) / (1 - q));
 }
@@ -118,7 +114,7 @@ TEST_CASE("KLSparsity: config round trip, save/load and invalid settings", "[kl_
                                      std::make_shared<KLSparsity<float>>(0.2, 0.5),
                                      std::make_shared<Dense<float>>(6, Activation::sigmoid)},
         7);
-    const std::string path = tmp_path("kl.aem");
+    const std::string path = test_path("kl_sparsity_test", "kl.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto kls = std::dynamic_pointer_cast<KLSparsity<float>>(loaded->layer(1));

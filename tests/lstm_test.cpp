@@ -2,12 +2,12 @@
 
 #include "ae/layers/lstm.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
 
 /// Scalar-loop LSTM on one sample (x: T·F values, step-major), Keras' equations written out.
 std::vector<std::vector<double>> reference_lstm(const Md& W, const Md& R, const Md& b, const Md& x, Index col,

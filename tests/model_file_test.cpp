@@ -22,8 +22,10 @@
 #include "ae/layers/reshape.hpp"
 #include "ae/layers/up_sampling2d.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
+using namespace ae::testing;
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
@@ -48,7 +50,7 @@ public:
     std::vector<Param<S>> parameters() override { return {this->param("scale", s_, ds_)}; }
     Config config() const override { return Config().set("offset", offset_); }
     static std::shared_ptr<TestScale> from_config(const LayerArgs<S>& a) {
-        detail::expect_counts(a, "ModelFileTestScale", 0, 0);
+        ae::detail::expect_counts(a, "ModelFileTestScale", 0, 0);
         return std::make_shared<TestScale>(a.config.get_double("offset"));
     }
     double offset() const { return offset_; }
@@ -84,7 +86,7 @@ public:
     std::vector<Param<S>> parameters() override { return {this->param("bias", b_, db_)}; }
     std::vector<LayerPtr<S>> links() const override { return {partner_}; }
     static std::shared_ptr<TestTiedDense> from_config(const LayerArgs<S>& a) {
-        detail::expect_counts(a, "ModelFileTestTiedDense", 0, 1);
+        ae::detail::expect_counts(a, "ModelFileTestTiedDense", 0, 1);
         auto d = std::dynamic_pointer_cast<Dense<S>>(a.links[0]);
         if (!d) throw FormatError("ModelFileTestTiedDense: expected a Dense link");
         return std::make_shared<TestTiedDense>(d);
@@ -115,7 +117,7 @@ public:
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override { dx = dy; }
     std::vector<LayerPtr<S>> links() const override { return {target_}; }
     static std::shared_ptr<TestProbe> from_config(const LayerArgs<S>& a) {
-        detail::expect_counts(a, "ModelFileTestProbe", 0, 1);
+        ae::detail::expect_counts(a, "ModelFileTestProbe", 0, 1);
         return std::make_shared<TestProbe>(a.links[0]);
     }
     const LayerPtr<S>& target() const { return target_; }
@@ -142,22 +144,8 @@ const bool test_layers_registered = [] {
 }();
 
 // ------------------------------------------------------------------ helpers
-std::string tmp_path(const std::string& name) {
-    const fs::path dir = fs::path(AE_TEST_TMP) / "model_file_test";
-    fs::create_directories(dir);
-    return (dir / name).string();
-}
-
 std::vector<std::uint8_t> read_bytes(const std::string& path) {
     return read_file_bytes(path);
-}
-
-void write_bytes(const std::string& path, const std::vector<std::uint8_t>& bytes) {
-    // Unlink first: truncating an existing file makes ext4 flush it, which is slow in loops.
-    fs::remove(path);
-    std::ofstream f(path, std::ios::binary | std::ios::trunc);
-    f.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
-    REQUIRE(f.good());
 }
 
 // Temporary files an atomic save may have left in the folder of path.
@@ -295,7 +283,7 @@ NodeSpec dense_node(const std::string& name, int units) {
 // Load a file held in memory (written to disk first).
 template <class S = float>
 LayerPtr<S> load_bytes(const std::vector<std::uint8_t>& bytes, const std::string& name = "crafted.aem") {
-    const std::string path = tmp_path(name);
+    const std::string path = test_path("model_file_test", name);
     write_bytes(path, bytes);
     return load<S>(path);
 }
@@ -391,14 +379,14 @@ TEST_CASE("binary: reading past the end and oversized counts throw FormatError w
 }
 
 TEST_CASE("binary: read_file_bytes of a missing file throws IoError naming it", "[io][binary][errors]") {
-    const std::string path = tmp_path("no_such_file.bin");
+    const std::string path = test_path("model_file_test", "no_such_file.bin");
     fs::remove(path);
     AE_REQUIRE_THROWS(read_file_bytes(path), IoError, Contains(path) && Contains("No such file"));
 }
 
 // ====================================================================== atomic files
 TEST_CASE("atomic file: commit replaces the file, and dropping it uncommitted leaves the old one", "[io][atomic]") {
-    const std::string path = tmp_path("atomic.txt");
+    const std::string path = test_path("model_file_test", "atomic.txt");
     write_file_atomic(path, std::vector<std::uint8_t>{'o', 'l', 'd'});
     REQUIRE(read_bytes(path) == std::vector<std::uint8_t>{'o', 'l', 'd'});
     {
@@ -420,14 +408,14 @@ TEST_CASE("atomic file: commit replaces the file, and dropping it uncommitted le
 }
 
 TEST_CASE("atomic file: a missing folder, a file as folder, or a folder path throw IoError", "[io][atomic][errors]") {
-    const std::string missing = tmp_path("no_such_dir/sub/x.bin");
+    const std::string missing = test_path("model_file_test", "no_such_dir/sub/x.bin");
     AE_REQUIRE_THROWS(write_file_atomic(missing, std::vector<std::uint8_t>{1}), IoError,
                       Contains(missing) && Contains("No such file or directory"));
-    const std::string file = tmp_path("plain_file");
+    const std::string file = test_path("model_file_test", "plain_file");
     write_file_atomic(file, std::vector<std::uint8_t>{1});
     AE_REQUIRE_THROWS(write_file_atomic(file + "/x.bin", std::vector<std::uint8_t>{1}), IoError,
                       Contains("Not a directory"));
-    AE_REQUIRE_THROWS(write_file_atomic(tmp_path("dir/"), std::vector<std::uint8_t>{1}), IoError, Contains("folder"));
+    AE_REQUIRE_THROWS(write_file_atomic(test_path("model_file_test", "dir/"), std::vector<std::uint8_t>{1}), IoError, Contains("folder"));
 }
 
 // ====================================================================== round trips
@@ -435,7 +423,7 @@ TEMPLATE_TEST_CASE("model file: a Sequential of Dense layers round-trips bit-exa
                    double) {
     using S = TestType;
     auto model = dense_stack<S>();
-    const std::string path = tmp_path("dense_stack.aem");
+    const std::string path = test_path("model_file_test", "dense_stack.aem");
     save(*model, path);
     auto loaded = load_as<S, Sequential<S>>(path);
     REQUIRE(loaded != model);
@@ -462,7 +450,7 @@ TEMPLATE_TEST_CASE("model file: an Autoencoder round-trips, and its encoder and 
                    "[io][model_file]", float, double) {
     using S = TestType;
     auto model = small_autoencoder<S>();
-    const std::string path = tmp_path("autoencoder.aem");
+    const std::string path = test_path("model_file_test", "autoencoder.aem");
     save(model, path);  // the shared_ptr overload
     auto loaded = load_as<S, Autoencoder<S>>(path);
     REQUIRE(loaded->encoder()->name() == "encoder");
@@ -498,7 +486,7 @@ TEST_CASE("model file: a convolutional autoencoder (Conv2D, pooling, reshapes) r
     Rng rng(8);
     model->build(Shape{8, 8, 1}, rng);
     randomize(*model, 9);
-    const std::string path = tmp_path("conv_ae.aem");
+    const std::string path = test_path("model_file_test", "conv_ae.aem");
     save(*model, path);
     auto loaded = load_as<float, Autoencoder<float>>(path);
     REQUIRE(loaded->input_shape() == (Shape{8, 8, 1}));
@@ -523,7 +511,7 @@ TEST_CASE("model file: layer names and trainable flags survive", "[io][model_fil
     model->encoder()->layer(1)->set_name("codings");
     model->encoder()->layer(0)->set_trainable(false);
     model->decoder()->set_trainable(false);
-    const std::string path = tmp_path("flags.aem");
+    const std::string path = test_path("model_file_test", "flags.aem");
     save(*model, path);
     LayerPtr<float> loaded = load<float>(path);
     std::vector<LayerPtr<float>> before, after;
@@ -550,7 +538,7 @@ TEST_CASE("model file: layer names and trainable flags survive", "[io][model_fil
 TEST_CASE("model file: float weights load exactly into double models and double weights round into float",
           "[io][model_file]") {
     auto f = dense_stack<float>();
-    const std::string pf = tmp_path("as_float.aem");
+    const std::string pf = test_path("model_file_test", "as_float.aem");
     save(*f, pf);
     auto d = load<double>(pf);
     auto fp = f->parameters();
@@ -560,7 +548,7 @@ TEST_CASE("model file: float weights load exactly into double models and double 
         REQUIRE((dp[i].value->array() == fp[i].value->cast<double>().array()).all());
 
     auto dm = dense_stack<double>();
-    const std::string pd = tmp_path("as_double.aem");
+    const std::string pd = test_path("model_file_test", "as_double.aem");
     save(*dm, pd);
     REQUIRE(fs::file_size(pd) > fs::file_size(pf));  // stored as 8-byte doubles
     auto fl = load<float>(pd);
@@ -579,7 +567,7 @@ TEST_CASE("model file: a user layer registered with register_layer round-trips w
                                           std::make_shared<TestScale<double>>(0.1 * (pass + 1))},
             21);
         randomize(*model, 22 + pass);
-        const std::string path = tmp_path("custom.aem");
+        const std::string path = test_path("model_file_test", "custom.aem");
         save(*model, path);
         auto loaded = load_as<double>(path);
         auto scale = std::dynamic_pointer_cast<TestScale<double>>(loaded->layer(1));
@@ -597,7 +585,7 @@ TEST_CASE("model file: tied layers keep their link to the loaded partner", "[io]
     auto tied = std::make_shared<TestTiedDense<float>>(dense);
     auto model = std::make_shared<Sequential<float>>(Shape{6}, std::vector<LayerPtr<float>>{dense, tied}, 1);
     randomize(*model, 31);
-    const std::string path = tmp_path("tied.aem");
+    const std::string path = test_path("model_file_test", "tied.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto ltied = std::dynamic_pointer_cast<TestTiedDense<float>>(loaded->layer(1));
@@ -612,7 +600,7 @@ TEST_CASE("model file: a link to a layer later in the tree is resolved", "[io][m
     auto dense = std::make_shared<Dense<float>>(3);
     auto probe = std::make_shared<TestProbe<float>>(dense);
     auto model = std::make_shared<Sequential<float>>(Shape{5}, std::vector<LayerPtr<float>>{probe, dense}, 1);
-    const std::string path = tmp_path("forward_link.aem");
+    const std::string path = test_path("model_file_test", "forward_link.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto lprobe = std::dynamic_pointer_cast<TestProbe<float>>(loaded->layer(0));
@@ -624,7 +612,7 @@ TEST_CASE("model file: a layer used twice in one model is loaded as one shared l
     auto dense = std::make_shared<Dense<float>>(4, Activation::tanh);
     auto model = std::make_shared<Sequential<float>>(Shape{4}, std::vector<LayerPtr<float>>{dense, dense}, 1);
     randomize(*model, 41);
-    const std::string path = tmp_path("shared.aem");
+    const std::string path = test_path("model_file_test", "shared.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     REQUIRE(loaded->layer(0) == loaded->layer(1));
@@ -659,7 +647,7 @@ TEST_CASE("model file: a file written from the documented format loads and compu
     REQUIRE(y(1, 0) == 2 + 40 + 600 - 0.5f);
 
     // And save writes exactly these bytes back.
-    const std::string again = tmp_path("documented_again.aem");
+    const std::string again = test_path("model_file_test", "documented_again.aem");
     save(*model, again);
     REQUIRE(read_bytes(again) == frame(p.data()));
 }
@@ -668,11 +656,11 @@ TEST_CASE("model file: a file written from the documented format loads and compu
 TEST_CASE("model file: flipping any byte of a small model's file is detected", "[io][model_file][errors]") {
     auto model = std::make_shared<Sequential<float>>(
         Shape{3}, std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(2, Activation::relu)}, 1);
-    const std::string path = tmp_path("small.aem");
+    const std::string path = test_path("model_file_test", "small.aem");
     save(*model, path);
     const auto good = read_bytes(path);
     REQUIRE(good.size() > 100);
-    const std::string bad = tmp_path("small_bad.aem");
+    const std::string bad = test_path("model_file_test", "small_bad.aem");
     for (std::uint8_t mask : {std::uint8_t(0x01), std::uint8_t(0x80), std::uint8_t(0xFF)}) {
         for (std::size_t i = 0; i < good.size(); ++i) {
             auto bytes = good;
@@ -688,11 +676,11 @@ TEST_CASE("model file: flipping any byte of a small model's file is detected", "
 TEST_CASE("model file: corrupted bytes at 400 random positions of an autoencoder's file are detected",
           "[io][model_file][errors]") {
     auto model = small_autoencoder<float>();
-    const std::string path = tmp_path("ae_corrupt.aem");
+    const std::string path = test_path("model_file_test", "ae_corrupt.aem");
     save(*model, path);
     const auto good = read_bytes(path);
     Rng rng(77);
-    const std::string bad = tmp_path("ae_corrupt_bad.aem");
+    const std::string bad = test_path("model_file_test", "ae_corrupt_bad.aem");
     for (int t = 0; t < 400; ++t) {
         auto bytes = good;
         const std::size_t i = rng.uniform_index(bytes.size());
@@ -705,10 +693,10 @@ TEST_CASE("model file: corrupted bytes at 400 random positions of an autoencoder
 
 TEST_CASE("model file: every truncation is rejected with FormatError", "[io][model_file][errors]") {
     auto model = small_autoencoder<float>();
-    const std::string path = tmp_path("truncate.aem");
+    const std::string path = test_path("model_file_test", "truncate.aem");
     save(*model, path);
     const auto good = read_bytes(path);
-    const std::string bad = tmp_path("truncate_bad.aem");
+    const std::string bad = test_path("model_file_test", "truncate_bad.aem");
     for (std::size_t n = 0; n < good.size(); ++n) {
         write_bytes(bad, std::vector<std::uint8_t>(good.begin(), good.begin() + std::ptrdiff_t(n)));
         INFO("length " << n << " of " << good.size());
@@ -720,7 +708,7 @@ TEST_CASE("model file: every truncation is rejected with FormatError", "[io][mod
 
 TEST_CASE("model file: extra bytes after the weights are rejected", "[io][model_file][errors]") {
     auto model = small_autoencoder<float>();
-    const std::string path = tmp_path("extra.aem");
+    const std::string path = test_path("model_file_test", "extra.aem");
     save(*model, path);
     auto bytes = read_bytes(path);
     std::vector<std::uint8_t> payload(bytes.begin() + 32, bytes.end());
@@ -730,7 +718,7 @@ TEST_CASE("model file: extra bytes after the weights are rejected", "[io][model_
 
 TEST_CASE("model file: wrong magic, unknown version and bad scalar size are named", "[io][model_file][errors]") {
     auto model = small_autoencoder<float>();
-    const std::string path = tmp_path("header.aem");
+    const std::string path = test_path("model_file_test", "header.aem");
     save(*model, path);
     const auto good = read_bytes(path);
     const std::vector<std::uint8_t> payload(good.begin() + 32, good.end());
@@ -748,7 +736,7 @@ TEST_CASE("model file: wrong magic, unknown version and bad scalar size are name
 TEST_CASE("model file: a header claiming a 2^60-byte payload is rejected before reading it",
           "[io][model_file][errors][hostile]") {
     auto model = small_autoencoder<float>();
-    const std::string path = tmp_path("hostile_header.aem");
+    const std::string path = test_path("model_file_test", "hostile_header.aem");
     save(*model, path);
     auto bytes = read_bytes(path);
     for (int i = 0; i < 8; ++i) bytes[16 + i] = std::uint8_t((std::uint64_t(1) << 60) >> (8 * i));
@@ -952,7 +940,7 @@ TEST_CASE("model file: links and repeats pointing outside the tree or in a cycle
 
 TEST_CASE("model file: load_as with the wrong type names the stored type", "[io][model_file][errors]") {
     auto model = dense_stack<float>();
-    const std::string path = tmp_path("wrong_type.aem");
+    const std::string path = test_path("model_file_test", "wrong_type.aem");
     save(*model, path);
     AE_REQUIRE_THROWS((load_as<float, Autoencoder<float>>(path)), FormatError,
                       Contains(path) && Contains("Sequential"));
@@ -962,7 +950,7 @@ TEST_CASE("model file: load_as with the wrong type names the stored type", "[io]
 TEST_CASE("model file: saving an unbuilt model or one linking outside itself throws ConfigError",
           "[io][model_file][errors]") {
     Sequential<float> unbuilt({std::make_shared<Dense<float>>(3)});
-    const std::string path = tmp_path("unbuilt.aem");
+    const std::string path = test_path("model_file_test", "unbuilt.aem");
     fs::remove(path);
     AE_REQUIRE_THROWS(save(unbuilt, path), ConfigError, Contains("not built") && Contains(path));
     REQUIRE_FALSE(fs::exists(path));
@@ -982,9 +970,9 @@ TEST_CASE("model file: saving an unbuilt model or one linking outside itself thr
 TEST_CASE("model file: saving into a missing folder or under a regular file throws IoError naming the path",
           "[io][model_file][errors]") {
     auto model = dense_stack<float>();
-    const std::string missing = tmp_path("missing_folder/model.aem");
+    const std::string missing = test_path("model_file_test", "missing_folder/model.aem");
     AE_REQUIRE_THROWS(save(*model, missing), IoError, Contains(missing));
-    const std::string file = tmp_path("a_regular_file");
+    const std::string file = test_path("model_file_test", "a_regular_file");
     write_bytes(file, {1, 2, 3});
     AE_REQUIRE_THROWS(save(*model, file + "/model.aem"), IoError, Contains("Not a directory"));
     REQUIRE(read_bytes(file) == std::vector<std::uint8_t>{1, 2, 3});
@@ -994,7 +982,7 @@ TEST_CASE("model file: saving into a missing folder or under a regular file thro
 TEST_CASE("model file: a save that fails midway (file size limit) leaves the previous file loadable",
           "[io][model_file][errors][atomic]") {
     auto old_model = small_autoencoder<float>();
-    const std::string path = tmp_path("keep_me.aem");
+    const std::string path = test_path("model_file_test", "keep_me.aem");
     save(*old_model, path);
     const auto old_bytes = read_bytes(path);
 
@@ -1011,7 +999,7 @@ TEST_CASE("model file: a save that fails midway (file size limit) leaves the pre
 }
 
 TEST_CASE("model file: loading a missing file throws IoError", "[io][model_file][errors]") {
-    const std::string path = tmp_path("never_saved.aem");
+    const std::string path = test_path("model_file_test", "never_saved.aem");
     fs::remove(path);
     AE_REQUIRE_THROWS(load<float>(path), IoError, Contains(path));
 }

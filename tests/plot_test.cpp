@@ -6,20 +6,15 @@
 
 #include "ae/io/font.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::io;
+using namespace ae::testing;
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
 
 namespace {
-
-[[maybe_unused]] std::string scratch(const std::string& name) {
-    const fs::path dir = fs::path(AE_TEST_TMP) / "plot_test" / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
-    return dir.string();
-}
 
 /// Pixels of exactly colour c inside r, leaving out `except` (e.g. the legend).
 int count_color(const Image& img, Color c, const Rect& r, const Rect& except = {}) {
@@ -169,7 +164,7 @@ TEST_CASE("image_grid: labels add a left column, RGB stays RGB, missing columns 
 
 #if defined(AE_HAVE_STB)
 TEST_CASE("save_image_grid writes a PNG that reads back equal to image_grid", "[plot][grid][png]") {
-    const std::string dir = scratch("grid");
+    const std::string dir = fresh_dir("plot_test", "grid");
     Matrix<float> imgs(16, 12);
     Rng rng(5);
     rng.fill_uniform(imgs, 0.0, 1.0);
@@ -252,7 +247,7 @@ TEST_CASE("loss curves: requested size, every series drawn, legend and labels pr
     REQUIRE(img.width == 500);
     REQUIRE(img.height == 360);
 #if defined(AE_HAVE_STB)
-    const std::string path = scratch("loss") + "/loss.png";
+    const std::string path = fresh_dir("plot_test", "loss") + "/loss.png";
     save_loss_curves(path, series, "Loss per epoch", "epoch", "loss", 500, 360);
     REQUIRE(fs::exists(path));
     const Image back = read_image(path);
@@ -324,7 +319,7 @@ TEST_CASE("plot_loss_curves throws ConfigError on empty input", "[plot][loss][er
 
 #if defined(AE_HAVE_STB)
 TEST_CASE("save_loss_curves from a History plots loss and val_loss", "[plot][loss][png]") {
-    const std::string dir = scratch("history");
+    const std::string dir = fresh_dir("plot_test", "history");
     History h;
     for (int e = 0; e < 5; ++e) h.append({{"loss", 1.0 / (e + 1)}, {"val_loss", 1.2 / (e + 1)}});
     save_loss_curves(dir + "/h.png", h, "history");
@@ -353,7 +348,7 @@ TEST_CASE("scatter colours points by label and lists the labels in a legend", "[
     REQUIRE(img.width == 640);
     REQUIRE(img.height == 480);
 #if defined(AE_HAVE_STB)
-    const std::string path = scratch("scatter") + "/s.png";
+    const std::string path = fresh_dir("plot_test", "scatter") + "/s.png";
     save_scatter(path, z, labels, "latent space");
     REQUIRE(read_image(path).pixels == img.pixels);
 #endif

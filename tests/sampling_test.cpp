@@ -3,16 +3,12 @@
 #include <filesystem>
 
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "sampling_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
 // One element's KL term, −½ (1 + γ − μ² − exp γ).
 double kl_term(double mu, double log_var) {
     return -0.5 * (1 + log_var - mu * mu - std::exp(log_var));
@@ -143,7 +139,7 @@ TEST_CASE("Sampling: config round trip and save/load", "[sampling][io]") {
         std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(6), std::make_shared<Sampling<float>>(4.0),
                                      std::make_shared<Dense<float>>(7, Activation::sigmoid)},
         8);
-    const std::string path = tmp_path("sampling.aem");
+    const std::string path = test_path("sampling_test", "sampling.aem");
     save(*model, path);
     auto loaded = load_as<float>(path);
     auto s = std::dynamic_pointer_cast<Sampling<float>>(loaded->layer(1));

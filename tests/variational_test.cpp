@@ -5,25 +5,12 @@
 #include "ae/training/kl_warm_up.hpp"
 #include "ae/training/vae_loss_report.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
 
 namespace {
-std::string tmp_path(const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / "variational_test";
-    std::filesystem::create_directories(dir);
-    return (dir / name).string();
-}
-
-// Points near a 2-D manifold in [0, 1]^n.
-Matrix<float> manifold_data(Index n, Index samples, std::uint64_t seed) {
-    Rng rng(seed);
-    Matrix<float> codes(2, samples), mix(n, 2);
-    rng.fill_uniform(codes, 0.0, 1.0);
-    rng.fill_uniform(mix, 0.0, 1.0);
-    return ((mix * codes) / 2.0f).cwiseMin(1.0f);
-}
 }  // namespace
 
 TEST_CASE("recipes::variational: layers, shapes and compiled loss", "[variational][recipes]") {
@@ -180,7 +167,7 @@ TEST_CASE("VAELossReport: per-epoch reconstruction and KL add up to val_loss", "
 
 TEST_CASE("VariationalAutoencoder: save/load keeps the type, β and the outputs", "[variational][io]") {
     auto vae = recipes::variational<float>(12, {10}, 2, 0.25, 8).autoencoder;
-    const std::string path = tmp_path("vae.aem");
+    const std::string path = test_path("variational_test", "vae.aem");
     save(*vae, path);
     auto loaded = load_as<float, VariationalAutoencoder<float>>(path);
     REQUIRE(loaded->type() == "VariationalAutoencoder");

@@ -55,6 +55,7 @@
 #include "ae/optimizers/sgd.hpp"
 
 #include "ae/models/autoencoder.hpp"
+#include "ae/models/layer_factory.hpp"
 #include "ae/models/recipes.hpp"
 #include "ae/models/registry.hpp"
 #include "ae/models/sequential.hpp"

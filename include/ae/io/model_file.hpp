@@ -4,7 +4,8 @@
 //   auto model = ae::load<float>("mnist.aem");                             // a LayerPtr<float>
 //   auto ae = ae::load_as<float, ae::Autoencoder<float>>("mnist.aem");     // or the exact type
 // Layers are rebuilt through the layer registry (models/registry.hpp), so a file can be loaded
-// by any program that includes the headers of (or registers) the layer types it uses.
+// by any program (models/layer_factory.hpp knows the library's own layer types; register your
+// own with register_layer).
 //
 // Format, version 1. All integers little-endian; str = u32 byte length + bytes (no terminator).
 //   Header, 32 bytes:
@@ -62,7 +63,7 @@
 #include "ae/core/shape.hpp"
 #include "ae/io/atomic_file.hpp"
 #include "ae/io/binary.hpp"
-#include "ae/models/registry.hpp"
+#include "ae/models/layer_factory.hpp"
 #include "ae/models/sequential.hpp"
 
 namespace ae {

@@ -50,7 +50,3 @@ private:
 };
 
 } // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(ActivationLayer)
-}

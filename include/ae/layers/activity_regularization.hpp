@@ -76,7 +76,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(ActivityRegularization)
-}

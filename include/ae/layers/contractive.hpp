@@ -104,7 +104,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(ContractiveDense)
-}

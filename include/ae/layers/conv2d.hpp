@@ -228,7 +228,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Conv2D)
-}

@@ -193,7 +193,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Conv2DTranspose)
-}

@@ -102,7 +102,3 @@ private:
 };
 
 } // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Dense)
-}

@@ -116,7 +116,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(DenseTranspose)
-}

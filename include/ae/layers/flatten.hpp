@@ -34,7 +34,3 @@ protected:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Flatten)
-}

@@ -65,7 +65,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(GaussianNoise)
-}

@@ -202,7 +202,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(GRU)
-}

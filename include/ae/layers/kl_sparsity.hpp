@@ -88,7 +88,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(KLSparsity)
-}

@@ -151,7 +151,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(MaxPool2D)
-}

@@ -58,7 +58,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(RepeatVector)
-}

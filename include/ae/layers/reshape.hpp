@@ -51,7 +51,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Reshape)
-}

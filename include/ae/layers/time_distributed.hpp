@@ -141,7 +141,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(TimeDistributed)
-}

@@ -96,7 +96,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(UpSampling2D)
-}

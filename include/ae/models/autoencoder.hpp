@@ -54,7 +54,3 @@ private:
 };
 
 } // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(Autoencoder)
-}

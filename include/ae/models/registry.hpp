@@ -1,9 +1,10 @@
 #pragma once
 // The layer registry: type name → factory, used to rebuild models from files.
-// Every layer header registers itself for float and double with one line:
-//     AE_REGISTER_LAYER(Dense)
-// which requires `static std::shared_ptr<Dense<S>> from_config(const LayerArgs<S>&)`.
-// Users register their own layers the same way (or with register_layer<S>).
+// A layer type is rebuilt from `static std::shared_ptr<L<S>> from_config(const LayerArgs<S>&)`.
+// The library's own layers are registered by models/layer_factory.hpp the first time a model
+// is rebuilt for a scalar type, so a program that never loads a model compiles none of that.
+// Users register their own layers with register_layer<S>, or for float and double at once with
+//     AE_REGISTER_LAYER(MyLayer)        // at namespace scope, MyLayer in namespace ae
 #include <functional>
 #include <map>
 #include <memory>
@@ -33,23 +34,10 @@ std::map<std::string, LayerFactory<S>>& layer_registry() {
     return registry;
 }
 
+/// Register (or replace) the factory for `type`.
 template <class S>
 void register_layer(const std::string& type, LayerFactory<S> factory) {
     layer_registry<S>()[type] = std::move(factory);
-}
-
-/// Rebuild a layer by type name; FormatError for an unknown type, listing the known ones.
-template <class S>
-LayerPtr<S> create_layer(const std::string& type, const LayerArgs<S>& args) {
-    auto& reg = layer_registry<S>();
-    auto it = reg.find(type);
-    if (it == reg.end()) {
-        std::string known;
-        for (auto& kv : reg) known += (known.empty() ? "" : ", ") + kv.first;
-        throw FormatError("unknown layer type '" + type + "' (registered: " + known +
-                          "; include the header that defines it, or register it)");
-    }
-    return it->second(args);
 }
 
 namespace detail {

@@ -280,8 +280,4 @@ private:
 
 } // namespace ae
 
-namespace ae {
-AE_REGISTER_LAYER(Sequential)
-}
-
 #include "ae/training/fit.hpp"

@@ -126,7 +126,3 @@ private:
 };
 
 }  // namespace ae
-
-namespace ae {
-AE_REGISTER_LAYER(VariationalAutoencoder)
-}
