@@ -17,6 +17,7 @@ inline void set_num_threads(int n) {
 #endif
     // ae splits its products across threads itself (core/parallel_product.hpp); Eigen's own
     // parallel GEMM spin-waits between phases and collapses when another process holds a core.
+    // The CMake target defines EIGEN_DONT_PARALLELIZE; this covers builds without it.
     Eigen::setNbThreads(1);
 }
 

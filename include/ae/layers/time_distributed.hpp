@@ -5,10 +5,6 @@
 // single GEMM. Output {T, inner's output dims...}.
 // The views are copied into owned matrices (the inner layer's API takes a Matrix, and it keeps
 // pointers to its input/output until backward); each copy is O(T·F·B), small next to the GEMM.
-// The inner layer runs with Eigen's GEMM threads off (SerialGemm): over T·B columns its GEMMs
-// have a long inner or outer dimension but a small result (Dense 100→28: 28 × 100 kernel
-// gradient), where Eigen's threaded GEMM mostly spin-waits; measured on a loaded 2-core machine
-// this was ~40% of a recurrent autoencoder's epoch.
 // The inner layer's fused output activation and logits are forwarded, so BCE fuses with a
 // sigmoid Dense inside.
 #include <string>
@@ -17,17 +13,6 @@
 #include "ae/models/registry.hpp"
 
 namespace ae {
-
-namespace detail {
-/// Eigen's GEMMs single-threaded for the guard's lifetime (restored after).
-struct SerialGemm {
-    int saved = Eigen::nbThreads();
-    SerialGemm() { Eigen::setNbThreads(1); }
-    ~SerialGemm() { Eigen::setNbThreads(saved); }
-    SerialGemm(const SerialGemm&) = delete;
-    SerialGemm& operator=(const SerialGemm&) = delete;
-};
-}  // namespace detail
 
 template <class S = float>
 class TimeDistributed : public Layer<S> {
@@ -44,7 +29,6 @@ public:
         ensure_size(steps_x_, F_, T_ * B);
         steps_x_ = reshaped(x, F_);  // F × (T·B)
         {
-            detail::SerialGemm serial;
             inner_->forward(steps_x_, steps_y_, mode);  // O × (T·B)
         }
         ensure_size(y, T_ * O_, B);
@@ -60,7 +44,6 @@ public:
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
         this->check_rows(dy, T_ * O_, "output gradient");
         to_steps(dy);
-        detail::SerialGemm serial;
         inner_->backward(steps_dy_, steps_dx_);
         from_steps(dx, dy.cols());
     }
@@ -68,7 +51,6 @@ public:
     void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
         this->check_rows(dz, T_ * O_, "logit gradient");
         to_steps(dz);
-        detail::SerialGemm serial;
         inner_->backward_from_logits(steps_dy_, steps_dx_);
         from_steps(dx, dz.cols());
     }
