@@ -1,6 +1,7 @@
 #include <fstream>
 
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
 using namespace ae::testing;
@@ -116,7 +117,7 @@ TEST_CASE("fit: TerminateOnNaN stops at the first non-finite batch loss", "[fit]
 }
 
 TEST_CASE("fit: CsvLogger writes a header and one row per epoch", "[fit][callbacks]") {
-    const std::string path = std::string(AE_TEST_TMP) + "/fit_log.csv";
+    const std::string path = test_path("fit_test", "fit_log.csv");
     auto [encoder, decoder, autoencoder] = recipes::vanilla<float>(64, {8}, 2);
     Matrix<float> x = bar_images(50, 6);
     autoencoder->fit(x, x, {.epochs = 3, .batch_size = 25, .validation_data = {x, x}, .verbose = 0},
@@ -128,7 +129,7 @@ TEST_CASE("fit: CsvLogger writes a header and one row per epoch", "[fit][callbac
     REQUIRE(lines.size() == 4);
     REQUIRE(lines[0] == "epoch,loss,seconds,val_loss");
     REQUIRE(lines[3].rfind("3,", 0) == 0);
-    auto bad = std::make_shared<CsvLogger<float>>(std::string(AE_TEST_TMP) + "/no/such/dir/log.csv");
+    auto bad = std::make_shared<CsvLogger<float>>(test_path("fit_test", "no/such/dir/log.csv"));
     REQUIRE_THROWS_AS(autoencoder->fit(x, x, {.epochs = 1, .verbose = 0}, {bad}), IoError);
 }
 

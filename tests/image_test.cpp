@@ -242,5 +242,5 @@ TEST_CASE("Image rejects impossible sizes and write_png rejects inconsistent ima
     REQUIRE_THROWS_AS(Image(3, 3, 5), ShapeError);
     Image bad(3, 3, 1);
     bad.pixels.pop_back();
-    AE_REQUIRE_THROWS(write_png(std::string(AE_TEST_TMP) + "/bad.png", bad), ShapeError, Contains("8 values"));
+    AE_REQUIRE_THROWS(write_png(test_path("image_test", "bad.png"), bad), ShapeError, Contains("8 values"));
 }

@@ -7,8 +7,10 @@
 #include <filesystem>
 #include <string>
 #include <vector>
+#include "test_support.hpp"
 
 using namespace ae;
+using namespace ae::testing;
 using namespace ae::data;
 namespace fs = std::filesystem;
 
@@ -38,9 +40,7 @@ IdxArray labels(std::size_t n, std::size_t offset = 0) {
 /// A fresh folder holding the four standard files (train n_train, test n_test images of h × w).
 std::string mini_mnist(const std::string& name, std::size_t n_train, std::size_t n_test, std::size_t h = 28,
                        std::size_t w = 28) {
-    const fs::path dir = fs::path(AE_TEST_TMP) / "mnist_test" / name;
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    const fs::path dir = fresh_dir("mnist_test", name);
     write_idx((dir / "train-images-idx3-ubyte").string(), images(n_train, h, w));
     write_idx((dir / "train-labels-idx1-ubyte").string(), labels(n_train));
     write_idx((dir / "t10k-images-idx3-ubyte").string(), images(n_test, h, w));
@@ -107,9 +107,7 @@ TEST_CASE("MNIST: non-square images keep the height and width from the file", "[
 #ifdef AE_HAVE_ZLIB
 TEST_CASE("MNIST: files with a .gz suffix are found and decompressed", "[mnist][gzip]") {
     const std::string raw = mini_mnist("raw_for_gz", 12, 4);
-    const fs::path dir = fs::path(AE_TEST_TMP) / "mnist_test" / "gz";
-    fs::remove_all(dir);
-    fs::create_directories(dir);
+    const fs::path dir = fresh_dir("mnist_test", "gz");
     for (const auto& entry : fs::directory_iterator(raw)) {
         const IdxArray a = read_idx(entry.path().string());
         std::vector<std::uint8_t> bytes = {0, 0, 0x08, static_cast<std::uint8_t>(a.dims.size())};
@@ -176,7 +174,7 @@ TEST_CASE("MNIST: train and test images of different sizes are rejected", "[mnis
 
 TEST_CASE("MNIST: a missing folder points to data/fetch_mnist.sh and a missing file names both candidates",
           "[mnist][errors][io]") {
-    const std::string nowhere = (fs::path(AE_TEST_TMP) / "mnist_test" / "no_such_folder").string();
+    const std::string nowhere = test_path("mnist_test", "no_such_folder");
     fs::remove_all(nowhere);
     REQUIRE_THROWS_AS(load_mnist<float>(nowhere), IoError);
     REQUIRE_THROWS_WITH(load_mnist<float>(nowhere),

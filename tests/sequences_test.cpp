@@ -2,13 +2,15 @@
 
 #include "ae/data/sequences.hpp"
 #include "gradient_check.hpp"
+#include "test_support.hpp"
 
 using namespace ae;
+using namespace ae::testing;
 using namespace ae::data;
 
 namespace {
 std::string write_tmp(const std::string& name, const std::string& text) {
-    const std::string path = std::string(AE_TEST_TMP) + "/" + name;
+    const std::string path = test_path("sequences_test", name);
     std::ofstream(path, std::ios::binary) << text;
     return path;
 }
@@ -58,7 +60,7 @@ TEST_CASE("load_csv_series: bad numbers and ragged rows name the line and column
     auto blank = write_tmp("series_blank.csv", "\n \n");
     AE_REQUIRE_THROWS(load_csv_series<float>(blank, SeriesLayout::series_per_row), FormatError,
                       Catch::Matchers::Contains("no data"));
-    REQUIRE_THROWS_AS(load_csv_series<float>(std::string(AE_TEST_TMP) + "/does_not_exist.csv",
+    REQUIRE_THROWS_AS(load_csv_series<float>(test_path("sequences_test", "does_not_exist.csv"),
                                              SeriesLayout::series_per_row),
                       IoError);
 }

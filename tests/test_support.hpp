@@ -1,7 +1,9 @@
 #pragma once
 // Small helpers shared by the test files: scratch files under the build tree, synthetic data,
 // and reference math. One definition here keeps the test files free of look-alike copies.
+#include <cctype>
 #include <cmath>
+#include <functional>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -15,16 +17,27 @@
 
 namespace ae::testing {
 
-/// A file path in the build tree's scratch folder `AE_TEST_TMP/folder` (created if missing).
+/// The running test case's own scratch folder, `AE_TEST_TMP/folder/<test case>`. ctest runs test
+/// cases in parallel processes, so two cases must never share a file (a float and a double
+/// instance of one template test write the same names).
+inline std::filesystem::path test_case_dir(const std::string& folder) {
+    const std::string test = Catch::getResultCapture().getCurrentTestName();
+    std::string slug;
+    for (char c : test.substr(0, 60)) slug += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+    const std::string id = slug + "-" + std::to_string(std::hash<std::string>{}(test) % 1000000007);
+    return std::filesystem::path(AE_TEST_TMP) / folder / id;
+}
+
+/// A file path in the running test case's scratch folder (created if missing).
 inline std::string test_path(const std::string& folder, const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / folder;
+    const std::filesystem::path dir = test_case_dir(folder);
     std::filesystem::create_directories(dir);
     return (dir / name).string();
 }
 
-/// A fresh, empty scratch folder `AE_TEST_TMP/folder/name`.
+/// A fresh, empty folder `name` in the running test case's scratch folder.
 inline std::string fresh_dir(const std::string& folder, const std::string& name) {
-    const std::filesystem::path dir = std::filesystem::path(AE_TEST_TMP) / folder / name;
+    const std::filesystem::path dir = test_case_dir(folder) / name;
     std::filesystem::remove_all(dir);
     std::filesystem::create_directories(dir);
     return dir.string();
