@@ -34,6 +34,14 @@ public:
         if (s.empty() || *end != '\0') fail("--" + name + " expects an integer, got '" + s + "'");
         return v;
     }
+    double get_double(const std::string& name, double fallback) {
+        const std::string s = get(name, "");
+        if (s.empty()) return fallback;
+        char* end = nullptr;
+        const double v = std::strtod(s.c_str(), &end);
+        if (*end != '\0') fail("--" + name + " expects a number, got '" + s + "'");
+        return v;
+    }
     /// Call after every get: rejects flags the example does not know.
     void done() {
         for (auto& kv : values_)
