@@ -42,15 +42,10 @@ int main(int argc, char** argv) {
         "usage: contractive_autoencoder [--data DIR] [--epochs N] [--lambda X] [--hidden N (0: none)]\n"
         "                               [--latent N] [--compare 0|1] [--batch-size N] [--threads N]\n"
         "                               [--seed N] [--out DIR]");
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 20));
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "contractive_autoencoder", 20);
     const double lambda = args.get_double("lambda", 0.01);
     const long hidden = args.get_int("hidden", 128), latent = args.get_int("latent", 32);
     const bool compare = args.get_int("compare", 1) != 0;
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const auto seed = std::uint64_t(args.get_int("seed", 42));
-    const std::string out = args.get("out", "out/contractive_autoencoder");
     args.done();
 
     try {

@@ -25,12 +25,7 @@ int main(int argc, char** argv) {
     const std::string noise = args.get("noise", "gaussian");
     const double stddev = args.get_double("stddev", 0.3);
     const double rate = args.get_double("rate", 0.5);
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 10));
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const auto seed = std::uint64_t(args.get_int("seed", 42));
-    const std::string out = args.get("out", "out/denoising_autoencoder");
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "denoising_autoencoder", 10);
     args.done();
     if (noise != "gaussian" && noise != "dropout") {
         std::fprintf(stderr, "error: --noise expects gaussian or dropout, got '%s'\n", noise.c_str());

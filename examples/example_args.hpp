@@ -1,6 +1,7 @@
 #pragma once
 // Tiny command-line parser shared by the examples: --name value pairs with defaults,
 // --help, and a clear error for unknown flags or bad values.
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
@@ -57,5 +58,22 @@ private:
     std::map<std::string, std::string> values_;
     std::map<std::string, bool> used_;
 };
+
+/// The flags every MNIST example takes, with the usual defaults:
+///   --data data/mnist --epochs <default_epochs> --batch-size 256 --threads 2 --seed 42 --out out/<name>
+struct CommonFlags {
+    std::string data_dir;
+    int epochs;
+    long batch_size;
+    int threads;
+    std::uint64_t seed;
+    std::string out;
+};
+
+inline CommonFlags common_flags(Args& args, const std::string& name, int default_epochs) {
+    return {args.get("data", "data/mnist"),           int(args.get_int("epochs", default_epochs)),
+            args.get_int("batch-size", 256),          int(args.get_int("threads", 2)),
+            std::uint64_t(args.get_int("seed", 42)),  args.get("out", "out/" + name)};
+}
 
 }  // namespace ae_examples

@@ -28,14 +28,9 @@ int main(int argc, char** argv) {
         "usage: greedy_autoencoder [--data DIR] [--epochs N per level] [--fine-tune N]\n"
         "                          [--activation selu|relu|...] [--batch-size N] [--threads N] [--seed N]\n"
         "                          [--out DIR]");
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 5));
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "greedy_autoencoder", 5);
     const int fine_tune = int(args.get_int("fine-tune", 5));
     const std::string activation_name = args.get("activation", "selu");
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const auto seed = std::uint64_t(args.get_int("seed", 42));
-    const std::string out = args.get("out", "out/greedy_autoencoder");
     args.done();
 
     try {

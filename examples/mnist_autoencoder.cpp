@@ -12,12 +12,7 @@ int main(int argc, char** argv) {
     ae_examples::Args args(argc, argv,
                            "usage: mnist_autoencoder [--data DIR] [--epochs N] [--batch-size N] [--threads N]\n"
                            "                         [--seed N] [--out DIR]");
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 10));
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const long seed = args.get_int("seed", 42);
-    const std::string out = args.get("out", "out/mnist_autoencoder");
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "mnist_autoencoder", 10);
     args.done();
 
     try {

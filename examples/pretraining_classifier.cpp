@@ -49,9 +49,7 @@ int main(int argc, char** argv) {
                            "         [--labels N] [--trials N] [--frozen-epochs N] [--fine-tune-epochs N]\n"
                            "         [--fine-tune-lr X] [--activation tanh|relu|...] [--noise X] [--hidden N]\n"
                            "         [--latent N] [--threads N] [--seed N] [--out DIR]");
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 10));
-    const long batch_size = args.get_int("batch-size", 256);
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "pretraining_classifier", 10);
     const long labels = args.get_int("labels", 500);
     const int trials = int(args.get_int("trials", 5));
     const int frozen_epochs = int(args.get_int("frozen-epochs", 100));
@@ -60,9 +58,6 @@ int main(int argc, char** argv) {
     const std::string act_name = args.get("activation", "tanh");
     const double noise = args.get_double("noise", 0.3);
     const long hidden = args.get_int("hidden", 256), latent = args.get_int("latent", 64);
-    const int threads = int(args.get_int("threads", 2));
-    const auto seed = std::uint64_t(args.get_int("seed", 42));
-    const std::string out = args.get("out", "out/pretraining_classifier");
     args.done();
 
     try {

@@ -17,13 +17,8 @@ int main(int argc, char** argv) {
                            "usage: recurrent_autoencoder [--data DIR] [--epochs N] [--batch-size N] [--threads N]\n"
                            "                             [--train N] [--seed N] [--out DIR]\n"
                            "  --train N  use only the first N training images (0: all 60000)");
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 2));
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "recurrent_autoencoder", 2);
     const long train = args.get_int("train", 0);
-    const long seed = args.get_int("seed", 42);
-    const std::string out = args.get("out", "out/recurrent_autoencoder");
     args.done();
 
     try {

@@ -49,12 +49,7 @@ int main(int argc, char** argv) {
     const double kl_target = args.get_double("kl-target", 0.05);
     const double kl_weight = args.get_double("kl-weight", 0.003);
     const ae::Index units = args.get_int("units", 1000);
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 10));
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const auto seed = std::uint64_t(args.get_int("seed", 42));
-    const std::string out = args.get("out", "out/sparse_autoencoder");
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "sparse_autoencoder", 10);
     args.done();
     if (model != "sparse" && model != "overcomplete") {
         std::fprintf(stderr, "error: --model expects sparse or overcomplete, got '%s'\n", model.c_str());

@@ -25,15 +25,10 @@ int main(int argc, char** argv) {
         "  --latent N  latent dimensions (default 2)      --beta X    weight of the KL term (default 1)\n"
         "  --warmup N  ramp beta from 0 over the first N epochs (default 0: no warm-up)";
     ae_examples::Args args(argc, argv, usage);
-    const std::string data_dir = args.get("data", "data/mnist");
-    const int epochs = int(args.get_int("epochs", 20));
-    const long batch_size = args.get_int("batch-size", 256);
-    const int threads = int(args.get_int("threads", 2));
-    const long seed = args.get_int("seed", 42);
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "variational_autoencoder", 20);
     const long latent = args.get_int("latent", 2);
     const double beta = args.get_double("beta", 1.0);
     const int warmup = int(args.get_int("warmup", 0));
-    const std::string out = args.get("out", "out/variational_autoencoder");
     args.done();
 
     try {
