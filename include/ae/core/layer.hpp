@@ -17,6 +17,7 @@
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
 #include "ae/core/param.hpp"
+#include "ae/core/parameter_budget.hpp"
 #include "ae/core/rng.hpp"
 #include "ae/core/shape.hpp"
 
@@ -70,6 +71,10 @@ public:
     /// files store these as indices into the model's layer tree, so ties survive save/load.
     virtual std::vector<std::shared_ptr<Layer<S>>> links() const { return {}; }
 
+    /// The layer's own random stream (noise, dropout masks, sampling), or nullptr when it draws
+    /// none. Checkpoints save and restore it so a resumed run draws what the original would have.
+    virtual Rng* rng() { return nullptr; }
+
     // --- Fused output activation, so a loss can work from logits (sigmoid+BCE, softmax+CCE).
     /// The activation applied last inside this layer (linear when none).
     virtual Activation output_activation() const { return Activation::linear; }
@@ -110,6 +115,11 @@ protected:
     Param<S> param(const std::string& what, Matrix<S>& value, Matrix<S>& grad) const {
         return Param<S>{name_.empty() ? what : name_ + "/" + what, &value, &grad, trainable_};
     }
+
+    /// Call in do_build before allocating a kernel of `scalars` values (pass a double product,
+    /// e.g. double(units) * double(in), which cannot overflow): a model loader's ParameterBudget
+    /// refuses sizes the file cannot hold (core/parameter_budget.hpp).
+    void claim_parameters(double scalars) const { ParameterBudget::claim(scalars, describe()); }
 
     /// Shape check used by forward/backward: names the layer, expected and found sizes.
     void check_rows(const Matrix<S>& x, Index expected, const char* what) const {

@@ -40,9 +40,13 @@
 // parameters() in count, names and shapes (FormatError naming the first mismatch; each entry
 // is checked before its values are copied). Weights stored as float load bit-exactly into float
 // models and exactly into double models; double weights loaded into a float model are rounded.
-// Limits: containers nest at most model_format::max_depth deep. Sizes that a valid config implies
-// (Dense units) are not bounded by the file; a build that cannot allocate is a FormatError.
-// Not stored: the compiled optimizer and loss (checkpoints hold training state).
+// Limits: containers nest at most model_format::max_depth deep. Sizes that a config implies
+// (Dense units, filters) are bounded by the file: the model is built under a ParameterBudget
+// (core/parameter_budget.hpp) of the scalars the rest of the file can hold, and every layer
+// claims its kernels before allocating them; a build that still cannot allocate is a FormatError.
+// Not stored: the compiled optimizer and loss (checkpoints hold training state: a checkpoint,
+// io/checkpoint_file.hpp, is this payload followed by the training state, and load() accepts one).
+// The pieces shared with checkpoints (header, tree, stored matrices) are in io/model_format.hpp.
 // Saving is atomic (io/atomic_file.hpp): a failed save leaves the previous file intact.
 #include <algorithm>
 #include <cstdint>
@@ -63,172 +67,13 @@
 #include "ae/core/shape.hpp"
 #include "ae/io/atomic_file.hpp"
 #include "ae/io/binary.hpp"
+#include "ae/io/model_format.hpp"
 #include "ae/models/layer_factory.hpp"
 #include "ae/models/sequential.hpp"
 
 namespace ae {
 
-/// Constants of the model file format (see the top of this file).
-namespace model_format {
-inline constexpr char magic[8] = {'A', 'E', 'M', 'O', 'D', 'E', 'L', '\0'};
-inline constexpr std::uint32_t version = 1;
-inline constexpr std::size_t header_size = 32;
-/// Deepest nesting of containers accepted, so a hostile file cannot exhaust the stack.
-inline constexpr std::size_t max_depth = 256;
-inline constexpr std::uint8_t tag_layer = 0;
-inline constexpr std::uint8_t tag_repeat = 1;
-}  // namespace model_format
-
 namespace detail {
-
-// Writes the layer tree: indices are assigned in a first pass so links may point forward.
-template <class S>
-class ModelTreeWriter {
-public:
-    ModelTreeWriter(ByteWriter& out, const std::string& path) : out_(out), path_(path) {}
-
-    void write(Layer<S>& root) {
-        std::vector<const Layer<S>*> ancestors;
-        number(root, ancestors);
-        emit(root);
-    }
-
-private:
-    // Pre-order numbering of distinct layers; rejects null children and containment cycles.
-    void number(Layer<S>& layer, std::vector<const Layer<S>*>& ancestors) {
-        if (!index_.emplace(&layer, std::uint32_t(index_.size())).second) return;  // shared: listed once
-        if (ancestors.size() >= model_format::max_depth)
-            fail("layers are nested more than " + std::to_string(model_format::max_depth) + " deep");
-        ancestors.push_back(&layer);
-        const auto kids = layer.children();
-        for (std::size_t i = 0; i < kids.size(); ++i) {
-            if (!kids[i]) fail(layer.describe() + " has a null child at position " + std::to_string(i));
-            for (const Layer<S>* a : ancestors)
-                if (a == kids[i].get()) fail(layer.describe() + " contains its own ancestor " + a->describe());
-            number(*kids[i], ancestors);
-        }
-        ancestors.pop_back();
-    }
-
-    void emit(Layer<S>& layer) {
-        const std::uint32_t idx = index_.at(&layer);
-        if (!emitted_.insert(idx).second) {
-            out_.u8(model_format::tag_repeat);
-            out_.u32(idx);
-            return;
-        }
-        out_.u8(model_format::tag_layer);
-        out_.string(layer.type());
-        out_.string(layer.name());
-        out_.u8(layer.trainable() ? 1 : 0);
-        const Config config = layer.config();
-        out_.u32(std::uint32_t(config.items().size()));
-        for (const auto& [key, value] : config.items()) {
-            out_.string(key);
-            out_.string(value);
-        }
-        const auto kids = layer.children();
-        const auto links = layer.links();
-        out_.u32(std::uint32_t(kids.size()));
-        out_.u32(std::uint32_t(links.size()));
-        for (std::size_t i = 0; i < links.size(); ++i) {
-            auto it = links[i] ? index_.find(links[i].get()) : index_.end();
-            if (it == index_.end())
-                fail(layer.describe() + " links to " + (links[i] ? links[i]->describe() : std::string("null")) +
-                     ", which is not part of the saved model (save the model that contains both)");
-            out_.u32(it->second);
-        }
-        for (auto& k : kids) emit(*k);
-    }
-
-    [[noreturn]] void fail(const std::string& message) const {
-        throw ConfigError("cannot save '" + path_ + "': " + message);
-    }
-
-    ByteWriter& out_;
-    const std::string& path_;
-    std::map<const Layer<S>*, std::uint32_t> index_;
-    std::set<std::uint32_t> emitted_;
-};
-
-// One layer as read from the file, before it is created.
-struct ModelFileNode {
-    std::string type, name;
-    bool trainable = true;
-    Config config;
-    std::vector<std::uint32_t> children;  // indices of child layers, in order
-    std::vector<std::uint32_t> links;     // indices of linked layers, in order
-    std::size_t offset = 0;               // where its record starts, for messages
-};
-
-// Reads the layer tree iteratively (no recursion on file data). Returns the distinct layers;
-// index 0 is the root.
-inline std::vector<ModelFileNode> read_model_tree(ByteReader& r) {
-    std::vector<ModelFileNode> nodes;
-    struct Open {
-        std::uint32_t node;
-        std::uint64_t children_left;
-    };
-    std::vector<Open> open;  // the path from the root to the node whose children are being read
-
-    // Reads one node record; returns the index of the layer it denotes.
-    auto read_node = [&](bool root) -> std::uint32_t {
-        const std::size_t at = r.offset();
-        const std::uint8_t tag = r.u8("layer tag");
-        if (tag == model_format::tag_repeat) {
-            if (root) r.fail("the root layer cannot be a repeat of an earlier layer");
-            const std::uint32_t idx = r.u32("repeated layer index");
-            if (idx >= nodes.size())
-                r.fail("a repeated layer refers to layer " + std::to_string(idx) + " but only " +
-                       std::to_string(nodes.size()) + " layers precede it");
-            return idx;
-        }
-        if (tag != model_format::tag_layer) r.fail("expected a layer tag of 0 or 1, found " + std::to_string(tag));
-        if (open.size() >= model_format::max_depth)
-            r.fail("layers are nested more than " + std::to_string(model_format::max_depth) + " deep");
-        ModelFileNode n;
-        n.offset = at;
-        n.type = r.string("layer type");
-        n.name = r.string("layer name");
-        const std::uint8_t trainable = r.u8("trainable flag");
-        if (trainable > 1) r.fail("expected a trainable flag of 0 or 1, found " + std::to_string(trainable));
-        n.trainable = trainable == 1;
-        const std::uint64_t k = r.count(r.u32("config size"), 8, "config of " + n.type);
-        for (std::uint64_t i = 0; i < k; ++i) {
-            std::string key = r.string("config key");
-            std::string value = r.string("config value");
-            if (n.config.has(key)) r.fail("config of " + n.type + " repeats the key '" + key + "'");
-            n.config.set(key, std::move(value));
-        }
-        const std::uint64_t c = r.count(r.u32("child count"), 5, "children of " + n.type);
-        const std::uint64_t l = r.count(r.u32("link count"), 4, "links of " + n.type);
-        n.links.reserve(std::size_t(l));
-        for (std::uint64_t i = 0; i < l; ++i) n.links.push_back(r.u32("link index"));
-        const auto idx = std::uint32_t(nodes.size());
-        nodes.push_back(std::move(n));
-        if (c > 0) open.push_back({idx, c});
-        return idx;
-    };
-
-    read_node(true);
-    while (!open.empty()) {
-        if (open.back().children_left == 0) {
-            open.pop_back();
-            continue;
-        }
-        --open.back().children_left;
-        const std::uint32_t parent = open.back().node;
-        const std::uint32_t child = read_node(false);  // may push onto `open`
-        nodes[parent].children.push_back(child);
-    }
-    for (std::size_t i = 0; i < nodes.size(); ++i)
-        for (std::uint32_t link : nodes[i].links)
-            if (link >= nodes.size() || link == i)
-                r.fail("layer " + std::to_string(i) + " (" + nodes[i].type + ") links to layer " +
-                       std::to_string(link) + ", but the model has layers 0 to " + std::to_string(nodes.size() - 1) +
-                       (link == i ? " and a layer cannot link to itself" : ""));
-    return nodes;
-}
 
 // Create every layer, each after its children and linked layers (iterative depth-first
 // post-order over the dependency graph; a dependency still in progress is a cycle).
@@ -288,124 +133,21 @@ std::vector<LayerPtr<S>> create_model_layers(const std::vector<ModelFileNode>& n
     return made;
 }
 
-inline std::string param_text(const std::string& name, std::uint64_t rows, std::uint64_t cols) {
-    return "'" + name + "' (" + std::to_string(rows) + "×" + std::to_string(cols) + ")";
-}
-
-}  // namespace detail
-
-/// Write a built model (architecture and weights) to path, atomically. ConfigError if the
-/// model is not built or cannot be described (a link outside the model); IoError if the file
-/// cannot be written (the previous file at path is then left as it was).
+// Read a model payload written by write_model_payload into a new, built model. Leaves r just
+// after the weights (the caller checks what may follow).
 template <class S>
-void save(Layer<S>& model, const std::string& path) {
-    static_assert(detail::is_file_scalar<S>, "save: models of float or double only");
-    if (!model.built())
-        throw ConfigError("cannot save '" + path + "': " + model.describe() +
-                          " is not built (build it with an input shape first)");
-    ByteWriter payload;
-    const Shape& in = model.input_shape();
-    payload.u32(std::uint32_t(in.rank()));
-    for (Index d : in.dims()) payload.u64(std::uint64_t(d));
-
-    detail::ModelTreeWriter<S>(payload, path).write(model);
-
-    const auto params = model.parameters();
-    std::size_t total = 0;
-    for (const auto& p : params) total += std::size_t(p.value->size()) * sizeof(S) + p.name.size() + 20;
-    payload.reserve(payload.size() + 4 + total);
-    payload.u32(std::uint32_t(params.size()));
-    for (const auto& p : params) {
-        payload.string(p.name);
-        payload.u64(std::uint64_t(p.value->rows()));
-        payload.u64(std::uint64_t(p.value->cols()));
-        payload.scalars(p.value->data(), std::size_t(p.value->size()));
-    }
-
-    ByteWriter header;
-    header.bytes(model_format::magic, sizeof model_format::magic);
-    header.u32(model_format::version);
-    header.u32(std::uint32_t(sizeof(S)));
-    header.u64(std::uint64_t(payload.size()));
-    const std::uint64_t checksum =
-        Fnv1a64().update(header.data().data(), header.size()).update(payload.data().data(), payload.size()).value();
-    header.u64(checksum);
-
-    AtomicFile file(path);
-    file.write(header.data());
-    file.write(payload.data());
-    file.commit();
-}
-
-/// save(*model, path) for a model held by pointer.
-template <class M>
-void save(const std::shared_ptr<M>& model, const std::string& path) {
-    if (!model) throw ConfigError("cannot save '" + path + "': the model pointer is null");
-    save(static_cast<Layer<typename M::Scalar>&>(*model), path);
-}
-
-/// Read a model file written by save: the rebuilt, built model with its weights. Weights are
-/// converted to S if the file holds the other scalar type. IoError if the file cannot be read,
-/// FormatError if it is not a valid model file (see the checks at the top of this file).
-template <class S = float>
-LayerPtr<S> load(const std::string& path) {
-    static_assert(detail::is_file_scalar<S>, "load: models of float or double only");
-    const std::string context = "model file '" + path + "'";
-    const std::vector<std::uint8_t> file = read_file_bytes(path);
-
-    // ---- header
-    ByteReader h(file.data(), std::min(file.size(), model_format::header_size), context);
-    const std::uint8_t* magic = h.bytes(8, "header (magic)");
-    if (std::memcmp(magic, model_format::magic, 8) != 0)
-        throw FormatError(context + ": not an ae model file (the first 8 bytes are not \"AEMODEL\\0\")");
-    const std::uint32_t version = h.u32("header (version)");
-    if (version != model_format::version)
-        throw FormatError(context + ": unsupported format version " + std::to_string(version) + ", expected " +
-                          std::to_string(model_format::version) + " (written by a newer or older ae?)");
-    const std::uint32_t scalar_size = h.u32("header (scalar size)");
-    if (scalar_size != 4 && scalar_size != 8)
-        throw FormatError(context + ": expected a scalar size of 4 (float) or 8 (double), found " +
-                          std::to_string(scalar_size));
-    const std::uint64_t payload_size = h.u64("header (payload length)");
-    const std::uint64_t stored_checksum = h.u64("header (checksum)");
-    const std::uint64_t actual_payload = file.size() - model_format::header_size;
-    if (payload_size != actual_payload)
-        throw FormatError(context + ": the header says the payload is " + std::to_string(payload_size) +
-                          " bytes, but the file holds " + std::to_string(actual_payload) +
-                          " after the header (truncated or extended)");
-    const std::uint64_t checksum = Fnv1a64()
-                                       .update(file.data(), model_format::header_size - 8)
-                                       .update(file.data() + model_format::header_size, actual_payload)
-                                       .value();
-    if (checksum != stored_checksum)
-        throw FormatError(context + ": checksum mismatch (the file is corrupted): stored " +
-                          std::to_string(stored_checksum) + ", computed " + std::to_string(checksum));
-
-    ByteReader r(file.data() + model_format::header_size, std::size_t(actual_payload), context,
-                 model_format::header_size);
-
-    // ---- input shape
-    const std::uint64_t rank = r.count(r.u32("input rank"), 8, "input shape");
-    if (rank == 0) r.fail("the input shape has rank 0");
-    std::vector<Index> dims;
-    std::uint64_t elements = 1;
-    for (std::uint64_t i = 0; i < rank; ++i) {
-        const std::uint64_t d = r.u64("input dimension");
-        // Bounded so that Shape::size() cannot overflow.
-        if (d == 0 || d > (std::uint64_t(1) << 40) || elements > (std::uint64_t(1) << 40) / d)
-            r.fail("input dimension " + std::to_string(i) + " is " + std::to_string(d) +
-                   " (expected at least 1, and at most 2^40 scalars per sample)");
-        elements *= d;
-        dims.push_back(Index(d));
-    }
-    const Shape input(std::move(dims));
+LayerPtr<S> read_model_payload(ByteReader& r, std::uint32_t scalar_size) {
+    const std::string& context = r.context();
+    const Shape input = read_input_shape(r);
 
     // ---- layer tree
-    const auto nodes = detail::read_model_tree(r);
-    const auto layers = detail::create_model_layers<S>(nodes, context);
+    const auto nodes = read_model_tree(r);
+    const auto layers = create_model_layers<S>(nodes, context);
     LayerPtr<S> model = layers[0];
     try {
         Rng rng(0);  // the initial weights are overwritten below
+        // Every parameter is stored after this point, so no kernel may exceed what remains.
+        const ParameterBudget budget(r.remaining() / scalar_size, "the rest of the file");
         model->build(input, rng);
     } catch (const Error& e) {
         throw FormatError(context + ": the stored architecture does not build with input " + input.str() + ": " +
@@ -424,25 +166,54 @@ LayerPtr<S> load(const std::string& path) {
                std::to_string(params.size()));
     for (std::size_t i = 0; i < params.size(); ++i) {
         auto& p = params[i];
-        const std::string name = r.string("parameter name");
-        const std::uint64_t rows = r.u64("parameter rows");
-        const std::uint64_t cols = r.u64("parameter cols");
-        if (rows != 0 && cols > r.remaining() / scalar_size / rows)
-            r.fail("parameter " + std::to_string(i) + " " + detail::param_text(name, rows, cols) + " needs " +
-                   (cols > UINT64_MAX / rows ? std::string("more than 2^64") : std::to_string(rows * cols)) +
-                   " values of " + std::to_string(scalar_size) + " bytes, only " + std::to_string(r.remaining()) +
-                   " bytes remain");
-        if (name != p.name || rows != std::uint64_t(p.value->rows()) || cols != std::uint64_t(p.value->cols()))
-            r.fail("parameter " + std::to_string(i) + " is " + detail::param_text(name, rows, cols) +
+        const auto h = read_matrix_header(r, "parameter " + std::to_string(i), scalar_size);
+        if (h.name != p.name || h.rows != std::uint64_t(p.value->rows()) || h.cols != std::uint64_t(p.value->cols()))
+            r.fail("parameter " + std::to_string(i) + " is " + param_text(h.name, h.rows, h.cols) +
                    " in the file, but the rebuilt model has " +
-                   detail::param_text(p.name, std::uint64_t(p.value->rows()), std::uint64_t(p.value->cols())));
-        const std::string what = "values of parameter '" + name + "'";
-        if (scalar_size == sizeof(float))
-            r.scalars<float>(p.value->data(), rows * cols, what);
-        else
-            r.scalars<double>(p.value->data(), rows * cols, what);
+                   param_text(p.name, std::uint64_t(p.value->rows()), std::uint64_t(p.value->cols())));
+        read_stored_values(r, p.value->data(), h.rows * h.cols, scalar_size, "values of parameter '" + h.name + "'");
     }
-    if (!r.at_end()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the weights");
+    return model;
+}
+
+}  // namespace detail
+
+/// Write a built model (architecture and weights) to path, atomically. ConfigError if the
+/// model is not built or cannot be described (a link outside the model); IoError if the file
+/// cannot be written (the previous file at path is then left as it was).
+template <class S>
+void save(Layer<S>& model, const std::string& path) {
+    static_assert(detail::is_file_scalar<S>, "save: models of float or double only");
+    ByteWriter payload;
+    detail::write_model_payload(payload, model, path);
+    detail::write_framed_file(path, model_format::magic, model_format::version, std::uint32_t(sizeof(S)), payload);
+}
+
+/// save(*model, path) for a model held by pointer.
+template <class M>
+void save(const std::shared_ptr<M>& model, const std::string& path) {
+    if (!model) throw ConfigError("cannot save '" + path + "': the model pointer is null");
+    save(static_cast<Layer<typename M::Scalar>&>(*model), path);
+}
+
+/// Read a model file written by save (or the model in a checkpoint written by
+/// save_checkpoint): the rebuilt, built model with its weights. Weights are
+/// converted to S if the file holds the other scalar type. IoError if the file cannot be read,
+/// FormatError if it is not a valid model file (see the checks at the top of this file).
+template <class S = float>
+LayerPtr<S> load(const std::string& path) {
+    static_assert(detail::is_file_scalar<S>, "load: models of float or double only");
+    const std::vector<std::uint8_t> file = read_file_bytes(path);
+    // A checkpoint (io/checkpoint_file.hpp) starts with a model payload: load reads the model
+    // out of it too (the training state after the weights is covered by the checksum only).
+    const bool checkpoint = file.size() >= 8 && std::memcmp(file.data(), checkpoint_format::magic, 8) == 0;
+    auto [r, scalar_size] = checkpoint ? detail::read_framed_file(file, "checkpoint '" + path + "'",
+                                                                  checkpoint_format::magic, "checkpoint",
+                                                                  checkpoint_format::version)
+                                       : detail::read_framed_file(file, "model file '" + path + "'",
+                                                                  model_format::magic, "model", model_format::version);
+    LayerPtr<S> model = detail::read_model_payload<S>(r, scalar_size);
+    if (!checkpoint && !r.at_end()) r.fail(std::to_string(r.remaining()) + " unexpected bytes after the weights");
     return model;
 }
 

@@ -62,6 +62,7 @@ public:
     /// Restart the mask stream: the next training forward draws the same mask as after any
     /// other reseed with this seed.
     void reseed(std::uint64_t seed) { rng_.seed_with(seed); }
+    Rng* rng() override { return &rng_; }
     /// The mask of the last training forward (0 or 1/(1 − rate) per element).
     const Matrix<S>& mask() const { return mask_; }
 

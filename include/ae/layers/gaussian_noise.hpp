@@ -52,6 +52,7 @@ public:
     /// Restart the noise stream: the next training forward draws the same noise as after
     /// any other reseed with this seed.
     void reseed(std::uint64_t seed) { rng_.seed_with(seed); }
+    Rng* rng() override { return &rng_; }
 
 protected:
     Shape do_build(const Shape& in, Rng& rng) override {

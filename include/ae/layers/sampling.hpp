@@ -92,6 +92,7 @@ public:
     /// Restart the ε stream: the next sampled forward draws the same ε as after any other
     /// reseed with this seed.
     void reseed(std::uint64_t seed) { rng_.seed_with(seed); }
+    Rng* rng() override { return &rng_; }
     /// ε of the last sampled forward pass: L × batch.
     const Matrix<S>& epsilon() const { return eps_; }
 

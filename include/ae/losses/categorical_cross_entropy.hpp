@@ -25,6 +25,10 @@ public:
         dpred.array() = inside.select(-target.array() / (S(pred.cols()) * pred.array()), S(0));
     }
 
+    /// Targets are probabilities: every value in [0, 1] (one-hot labels, or soft ones).
+    void check_targets(const Matrix<S>& target, const std::string& where) const override {
+        this->check_probabilities(target, where);
+    }
     bool fuses_with(Activation a) const override { return a == Activation::softmax; }
     S value_from_logits(const Matrix<S>& z, const Matrix<S>&, const Matrix<S>& target) const override {
         this->check_same_shape(z, target);

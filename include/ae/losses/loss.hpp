@@ -38,7 +38,24 @@ public:
         throw Error(name() + ": gradient_from_logits is not supported");
     }
 
+    /// Throw ConfigError when targets hold values the loss is not defined for (the
+    /// cross-entropies need probabilities in [0, 1]); `where` starts the message. fit and
+    /// evaluate call it once on all targets. Accepts everything by default.
+    virtual void check_targets(const Matrix<S>& /*target*/, const std::string& /*where*/) const {}
+
 protected:
+    /// check_targets for losses on probabilities: every target in [0, 1] (NaN fails too).
+    void check_probabilities(const Matrix<S>& target, const std::string& where) const {
+        for (Index j = 0; j < target.cols(); ++j)
+            for (Index i = 0; i < target.rows(); ++i) {
+                const S v = target(i, j);
+                if (!(v >= S(0) && v <= S(1)))
+                    throw ConfigError(where + ": " + name() + " expects targets in [0, 1], but the target of sample " +
+                                      std::to_string(j) + ", feature " + std::to_string(i) + " is " +
+                                      std::to_string(double(v)));
+            }
+    }
+
     void check_same_shape(const Matrix<S>& pred, const Matrix<S>& target) const {
         if (pred.rows() != target.rows() || pred.cols() != target.cols())
             throw ShapeError(name() + ": prediction is " + std::to_string(pred.rows()) + "×" +

@@ -12,6 +12,8 @@
 
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
+#include "ae/core/param.hpp"
+#include "ae/core/rng.hpp"
 #include "ae/training/history.hpp"
 
 namespace ae {
@@ -27,6 +29,11 @@ struct TrainingState {
     Index batches = 0;        // per epoch
     double batch_loss = 0;    // of the batch just trained
     double running_loss = 0;  // mean over the epoch so far
+    // fit's own state, read by checkpoints (training/model_checkpoint.hpp); valid during hooks.
+    Index batch_size = 0;
+    const Rng* shuffle_rng = nullptr;           // the shuffling Rng, after this epoch's shuffle
+    const std::vector<Index>* order = nullptr;  // this epoch's sample order
+    const History* history = nullptr;           // epochs so far (in on_epoch_end: including this one)
 };
 
 template <class S = float>
@@ -73,21 +80,58 @@ private:
     bool tty_;
 };
 
-/// Stop when a batch loss is NaN or infinite.
+/// Stop when a batch loss is NaN or infinite, and put the last finite weights back.
+/// fit adds one unless FitOptions::terminate_on_nan is false (or the caller passed its own). It
+/// stops training without throwing, as Keras does: fit returns the History so far, whose
+/// stop_reason() holds message() ("... at epoch 3/10, batch 17/40 ...", both 1-based).
+/// Restored weights: after every batch whose loss is finite, the weights (post-step) are copied
+/// into a buffer sized once at train begin, if they are all finite; on a non-finite loss the
+/// buffer is copied back. So the model ends with the newest all-finite weights, which are the
+/// weights the failing batch started from whenever those were finite. The optimizer's state is
+/// not rolled back (reset() it, or lower the learning rate, before training on).
 template <class S = float>
 class TerminateOnNaN : public Callback<S> {
 public:
+    /// verbose: also print the message to stderr.
+    explicit TerminateOnNaN(bool verbose = true) : verbose_(verbose) {}
+
+    void on_train_begin(Sequential<S>& model, const TrainingState&) override {
+        stopped_ = false;
+        message_.clear();
+        params_ = model.parameters();  // views, kept for the whole run: no per-batch allocation
+        last_finite_.resize(params_.size());
+        for (std::size_t i = 0; i < params_.size(); ++i) last_finite_[i] = *params_[i].value;  // sized once here
+    }
     bool on_batch_end(Sequential<S>&, const TrainingState& st) override {
-        if (std::isfinite(st.batch_loss)) return false;
-        std::fprintf(stderr, "TerminateOnNaN: loss became %f at epoch %d, batch %ld; training stopped\n",
-                     st.batch_loss, st.epoch + 1, long(st.batch));
+        auto& params = params_;
+        if (std::isfinite(st.batch_loss)) {
+            bool finite = true;
+            for (const auto& p : params) finite = finite && p.value->allFinite();
+            if (finite)
+                for (std::size_t i = 0; i < params.size(); ++i) last_finite_[i] = *params[i].value;  // no allocation
+            return false;
+        }
+        for (std::size_t i = 0; i < params.size(); ++i) *params[i].value = last_finite_[i];
+        char loss[32];
+        std::snprintf(loss, sizeof loss, "%g", st.batch_loss);
+        message_ = "TerminateOnNaN: the loss became " + std::string(loss) + " at epoch " +
+                   std::to_string(st.epoch + 1) + "/" + std::to_string(st.epochs) + ", batch " +
+                   std::to_string(st.batch + 1) + "/" + std::to_string(st.batches) +
+                   "; training stopped and the last finite weights restored";
+        if (verbose_) std::fprintf(stderr, "%s\n", message_.c_str());
         stopped_ = true;
         return true;
     }
     bool stopped() const { return stopped_; }
+    /// Why training stopped (empty unless stopped()).
+    const std::string& message() const { return message_; }
 
 private:
+    bool verbose_;
     bool stopped_ = false;
+    std::string message_;
+    std::vector<Param<S>> params_;
+    std::vector<Matrix<S>> last_finite_;
 };
 
 /// Stop when `monitor` has not improved by more than min_delta for `patience` epochs.

@@ -4,7 +4,12 @@
 //   for each epoch:
 //     shuffle (seeded)
 //     for each batch: zero grads → forward → loss + extra losses → backward → optimizer step → callbacks
-//     validation → History → callbacks
+//     validation → History → callbacks (ModelCheckpoint writes checkpoints here)
+//
+// Reliability (docs/checkpoints.md): resume_from continues from a checkpoint
+// (io/checkpoint_file.hpp) bit-identically; a TerminateOnNaN is added by default (stops at a
+// non-finite loss and restores the last finite weights; fit returns, History::stop_reason()
+// says why); inputs and targets are checked for NaN/Inf and targets against the loss's range.
 //
 // When the loss fuses with the model's output activation (BCE after sigmoid, CCE after
 // softmax), loss and gradient are taken from the logits and the activation's derivative
@@ -13,6 +18,7 @@
 #include <numeric>
 #include <string>
 
+#include "ae/io/checkpoint_file.hpp"
 #include "ae/models/sequential.hpp"
 
 namespace ae {
@@ -34,6 +40,18 @@ void check_xy(const Sequential<S>& model, const Matrix<S>& x, const Matrix<S>& y
     if (x.cols() == 0) throw ShapeError(where + ": expected at least one sample, got 0 columns");
 }
 
+// NaN/Inf anywhere in m: ConfigError naming the first one.
+template <class S>
+void check_finite(const Matrix<S>& m, const std::string& where) {
+    if (m.allFinite()) return;
+    for (Index j = 0; j < m.cols(); ++j)
+        for (Index i = 0; i < m.rows(); ++i)
+            if (!std::isfinite(m(i, j)))
+                throw ConfigError(where + " holds " + std::to_string(double(m(i, j))) + " at sample " +
+                                  std::to_string(j) + ", feature " + std::to_string(i) +
+                                  " (FitOptions::check_finite_inputs = false skips this check)");
+}
+
 // Copy the columns order[start, start + n) of src into dst.
 template <class S>
 void gather_columns(const Matrix<S>& src, const std::vector<Index>& order, Index start, Index n, Matrix<S>& dst) {
@@ -51,9 +69,25 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     if (opt.epochs < 0) throw ConfigError("fit: expected epochs >= 0, got " + std::to_string(opt.epochs));
     if (opt.batch_size <= 0) throw ConfigError("fit: expected batch_size > 0, got " + std::to_string(opt.batch_size));
     detail::check_xy(*this, x, y, "fit");
-    if (opt.validation_data.present()) {
+    const bool validate = opt.validation_data.present();
+    if (validate) {
         if (!opt.validation_data.y) throw ConfigError("fit: validation_data has inputs but no targets");
         detail::check_xy(*this, *opt.validation_data.x, *opt.validation_data.y, "fit (validation_data)");
+    }
+    if (opt.check_finite_inputs) {
+        detail::check_finite(x, "fit: the inputs x");
+        if (&y != &x) detail::check_finite(y, "fit: the targets y");
+        if (validate) detail::check_finite(*opt.validation_data.x, "fit: the validation inputs");
+        if (validate) detail::check_finite(*opt.validation_data.y, "fit: the validation targets");
+    }
+    loss_->check_targets(y, "fit: targets");
+    if (validate) loss_->check_targets(*opt.validation_data.y, "fit: validation targets");
+    std::shared_ptr<TerminateOnNaN<S>> nan_guard;  // the caller's, or one added by default
+    for (auto& cb : callbacks)
+        if (auto g = std::dynamic_pointer_cast<TerminateOnNaN<S>>(cb)) nan_guard = g;
+    if (!nan_guard && opt.terminate_on_nan) {
+        nan_guard = std::make_shared<TerminateOnNaN<S>>(opt.verbose > 0);
+        callbacks.insert(callbacks.begin(), nan_guard);  // first: restores before others see the batch
     }
     if (opt.verbose > 0) callbacks.insert(callbacks.begin(), std::make_shared<ProgressBar<S>>());
 
@@ -68,14 +102,25 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     std::vector<Index> order(static_cast<std::size_t>(n));
     std::iota(order.begin(), order.end(), Index(0));
 
+    History history;
+
+    // ---- resume: weights, optimizer, layer Rngs, and fit's own order, Rng and History
+    int first_epoch = 0;
+    if (!opt.resume_from.empty())
+        first_epoch = detail::resume_fit(opt.resume_from, *this, *optimizer_, opt.batch_size, rng, order, history);
+
     TrainingState st;
+    st.epoch = first_epoch;
     st.epochs = opt.epochs;
     st.batches = (n + opt.batch_size - 1) / opt.batch_size;
-    History history;
+    st.batch_size = opt.batch_size;
+    st.shuffle_rng = &rng;
+    st.order = &order;
+    st.history = &history;
     for (auto& cb : callbacks) cb->on_train_begin(*this, st);
 
     bool stop = false;
-    for (int epoch = 0; epoch < opt.epochs && !stop; ++epoch) {
+    for (int epoch = first_epoch; epoch < opt.epochs && !stop; ++epoch) {
         const auto t0 = std::chrono::steady_clock::now();
         st.epoch = epoch;
         if (opt.shuffle) rng.shuffle(order);
@@ -123,16 +168,19 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     }
 
     for (auto& cb : callbacks) cb->on_train_end(*this, st);
+    if (nan_guard && nan_guard->stopped()) history.set_stop_reason(nan_guard->message());
     set_input_grad_needed(true);
     return history;
 }
 
 template <class S>
 double Sequential<S>::evaluate(const Matrix<S>& x, const Matrix<S>& y, Index batch_size) {
+    const std::lock_guard<std::mutex> lock(inference_mutex_);
     if (!loss_) throw ConfigError("evaluate: the model is not compiled (call compile(optimizer, loss) first)");
     check_built("evaluate");
     if (batch_size <= 0) throw ConfigError("evaluate: expected batch_size > 0, got " + std::to_string(batch_size));
     detail::check_xy(*this, x, y, "evaluate");
+    loss_->check_targets(y, "evaluate: targets");
     const bool fused = loss_->fuses_with(output_activation());
     set_keep_logits(fused);
     double total = 0;

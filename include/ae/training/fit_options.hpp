@@ -2,6 +2,7 @@
 // Options of Sequential::fit, with Keras' names and defaults. Use designated initialisers:
 //   model.fit(x, x, {.epochs = 5, .batch_size = 256, .validation_data = {x_val, x_val}});
 #include <cstdint>
+#include <string>
 
 #include "ae/core/matrix.hpp"
 
@@ -25,6 +26,9 @@ struct FitOptions {
     std::uint64_t seed = 0;           // seed of the shuffling Rng
     ValidationData<S> validation_data{};
     int verbose = 1;                  // 0: silent; 1: progress bar on a TTY, else a line per epoch
+    std::string resume_from{};        // checkpoint to continue from (io/checkpoint_file.hpp); "" starts afresh
+    bool terminate_on_nan = true;     // add a TerminateOnNaN: stop at a non-finite loss, restore finite weights
+    bool check_finite_inputs = true;  // reject NaN/Inf in x, y and validation data before training
 };
 
 } // namespace ae

@@ -31,9 +31,14 @@ public:
     }
     const std::map<std::string, std::vector<double>>& metrics() const { return metrics_; }
 
+    /// Why fit stopped early when a guard stopped it (TerminateOnNaN's message); empty otherwise.
+    const std::string& stop_reason() const { return stop_reason_; }
+    void set_stop_reason(std::string reason) { stop_reason_ = std::move(reason); }
+
 private:
     std::size_t epochs_ = 0;
     std::map<std::string, std::vector<double>> metrics_;
+    std::string stop_reason_;
 };
 
 } // namespace ae

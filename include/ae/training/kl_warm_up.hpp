@@ -36,9 +36,9 @@ public:
         return target_ * double(epoch) / double(epochs_);
     }
 
-    void on_train_begin(Sequential<S>&, const TrainingState&) override {
+    void on_train_begin(Sequential<S>&, const TrainingState& st) override {
         betas_.clear();
-        set(0);
+        set(st.epoch);  // 0, or the first epoch of a resumed fit
     }
     bool on_epoch_end(Sequential<S>&, const TrainingState& st, const EpochLogs&) override {
         if (st.epoch + 1 < st.epochs) set(st.epoch + 1);  // after fit, β stays at the last epoch's
