@@ -10,6 +10,7 @@
 
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
+#include "ae/core/parallel.hpp"
 
 namespace ae {
 
@@ -46,9 +47,20 @@ inline Activation activation_from_string(const std::string& s) {
                       "', expected one of linear, relu, leaky_relu, elu, selu, sigmoid, tanh, softplus, softmax");
 }
 
-/// y <- f(y), in place (y holds z on entry). Columns are samples (softmax is per column).
+/// Rough cost per element in FLOPs (a transcendental ≈ 20), for deciding when to split a job.
+inline double activation_cost(Activation a) {
+    switch (a) {
+        case Activation::linear: return 0;
+        case Activation::relu:
+        case Activation::leaky_relu: return 1;
+        default: return 20;
+    }
+}
+
+/// y <- f(y), in place, on a block of columns (y holds z on entry), on the calling thread.
+/// Columns are samples (softmax is per column).
 template <class S>
-void activate_inplace(Activation a, Matrix<S>& y) {
+void activate_block(Activation a, Eigen::Ref<Matrix<S>> y) {
     namespace c = activation_constants;
     auto v = y.array();
     switch (a) {
@@ -72,17 +84,26 @@ void activate_inplace(Activation a, Matrix<S>& y) {
     }
 }
 
-/// dz = dy * f'(z), computed from y = f(z). dz may alias dy.
+/// y <- f(y), in place (y holds z on entry), with the columns split across ae's threads.
 template <class S>
-void activation_backward(Activation a, const Matrix<S>& y, const Matrix<S>& dy, Matrix<S>& dz) {
+void activate_inplace(Activation a, Matrix<S>& y) {
+    if (a == Activation::linear) return;
+    parallel_for(y.cols(), activation_cost(a) * double(y.size()),
+                 [&](Index c, Index n) { activate_block<S>(a, y.middleCols(c, n)); });
+}
+
+/// dz = dy * f'(z) on a block of columns, computed from y = f(z), on the calling thread.
+/// dz has dy's shape and may alias dy.
+template <class S>
+void activation_backward_block(Activation a, Eigen::Ref<const Matrix<S>> y, Eigen::Ref<const Matrix<S>> dy,
+                               Eigen::Ref<Matrix<S>> dz) {
     namespace c = activation_constants;
-    ensure_size(dz, dy.rows(), dy.cols());
     auto Y = y.array();
     auto D = dy.array();
     auto out = dz.array();
     switch (a) {
         case Activation::linear:
-            if (&dz != &dy) dz = dy;
+            if (dz.data() != dy.data()) dz = dy;
             break;
         case Activation::relu: out = (Y > S(0)).select(D, S(0)); break;
         case Activation::leaky_relu: out = (Y > S(0)).select(D, S(c::leaky_relu_alpha) * D); break;
@@ -100,6 +121,16 @@ void activation_backward(Activation a, const Matrix<S>& y, const Matrix<S>& dy, 
             }
             break;
     }
+}
+
+/// dz = dy * f'(z), computed from y = f(z), with the columns split across ae's threads.
+/// dz is resized to dy's shape and may alias dy.
+template <class S>
+void activation_backward(Activation a, const Matrix<S>& y, const Matrix<S>& dy, Matrix<S>& dz) {
+    ensure_size(dz, dy.rows(), dy.cols());
+    parallel_for(dy.cols(), (1 + activation_cost(a)) * double(dy.size()), [&](Index c, Index n) {
+        activation_backward_block<S>(a, y.middleCols(c, n), dy.middleCols(c, n), dz.middleCols(c, n));
+    });
 }
 
 } // namespace ae

@@ -60,7 +60,8 @@ public:
                 break;
         }
         q_ = this->kernel().rowwise().squaredNorm();  // q: out × 1
-        const double sum = double((s2_.rowwise().sum().array() * q_.array()).sum());
+        s2_sum_ = s2_.rowwise().sum();                  // Σ_batch s2: out × 1
+        const double sum = double((s2_sum_.array() * q_.array()).sum());
         jac2_ = S(sum / double(std::max<Index>(B, 1)));
         penalty_ = S(lambda_ * sum / double(std::max<Index>(B, 1)));
     }
@@ -70,12 +71,16 @@ public:
         const S k = S(2 * lambda_) / S(std::max<Index>(B, 1));
         ensure_size(dz_total_, dz.rows(), B);
         // dz_total: out × batch, the loss's dz plus the penalty's through σ'(z).
+        // (Column vectors are scaled into members first: Eigen would copy an expression it
+        // broadcasts into a temporary, and training steps allocate nothing.)
+        kq_ = k * q_;
         dz_total_.array() = s2_.array() * g_.array();
-        dz_total_.array().colwise() *= k * q_.col(0).array();
+        dz_total_.array().colwise() *= kq_.col(0).array();
         dz_total_ += dz;
         Dense<S>::backward_from_logits(dz_total_, dx);
         // The penalty's direct dependence on W through q: out × in.
-        this->kernel_grad().array() += k * (this->kernel().array().colwise() * s2_.rowwise().sum().array());
+        ks2_sum_ = k * s2_sum_;
+        this->kernel_grad().array() += this->kernel().array().colwise() * ks2_sum_.col(0).array();
     }
 
     S extra_loss() const override { return penalty_; }
@@ -100,6 +105,7 @@ public:
 private:
     double lambda_;
     Matrix<S> s2_, g_, q_, dz_total_;
+    Matrix<S> s2_sum_, kq_, ks2_sum_;  // out × 1 each
     S penalty_ = 0, jac2_ = 0;
 };
 

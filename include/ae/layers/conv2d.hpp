@@ -15,6 +15,7 @@
 // no scatter): dx[iy, ix, c] = Σ dz[iy − p' + i', ix − q' + j', f] W[f, (kh−1−i', kw−1−j', c)]
 // with p' = kh − 1 − pad_top, q' = kw − 1 − pad_left.
 #include "ae/core/initializer.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/im2col.hpp"
 #include "ae/layers/padding.hpp"
@@ -51,7 +52,7 @@ public:
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x.data(), g0, n, cols.data());
             Eigen::Map<Matrix<S>> yb(y.data() + g0 * F, F, n);  // yb: F × n
-            yb.noalias() = W_ * cols;
+            gemm(yb, W_, cols, false);
             yb.colwise() += b_.col(0);
         });
         if (this->keep_logits_) z_ = y;
@@ -85,12 +86,12 @@ public:
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_, x_->data(), g0, n, cols.data());
             Eigen::Map<const Matrix<S>> dzb(dz.data() + g0 * F, F, n);  // dzb: F × n
-            dW_t_[std::size_t(t)].noalias() += dzb * cols.transpose();  // F × K
+            gemm(dW_t_[std::size_t(t)], dzb, cols.transpose(), true);  // F × K
             db_t_[std::size_t(t)] += dzb.rowwise().sum();
             if (!need_dx || flipped) return;
             // A thread's first block touching sample b starts at its first column: zero it then.
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) dx.col(b).setZero();
-            cols.noalias() = W_.transpose() * dzb;  // K × n
+            gemm(cols, W_.transpose(), dzb, false);  // K × n
             detail::col2im_block(g_, cols.data(), g0, n, dx.data());
         });
         for (int t = 0; t < nt; ++t) {
@@ -166,6 +167,7 @@ protected:
         g_.pad_top = conv_pad_before(g_.in_h, g_.k_h, g_.s_h, padding_);
         g_.pad_left = conv_pad_before(g_.in_w, g_.k_w, g_.s_w, padding_);
         const Index K = g_.patch_size();
+        this->claim_parameters(double(filters_) * double(K));
         W_.resize(filters_, K);
         initialize(W_, init_, double(K), double(kernel_.h * kernel_.w * filters_), rng);
         b_ = Matrix<S>::Zero(filters_, 1);
@@ -202,7 +204,7 @@ private:
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: kh·kw·F × n
             detail::im2col_block(f, dz.data(), g0, n, cols.data());
             Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);  // dxb: C × n
-            dxb.noalias() = W_flip_ * cols;
+            gemm(dxb, W_flip_, cols, false);
         });
     }
 

@@ -10,6 +10,7 @@
 //   backward: cols = im2col(dz): (kh·kw·F) × (H·W·batch),
 //             dW += x colsᵀ,  db += Σ_pixels dz,  dx = W cols.
 #include "ae/core/initializer.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/im2col.hpp"
 #include "ae/layers/padding.hpp"
@@ -50,7 +51,7 @@ public:
             for (Index b = (g0 + P - 1) / P; b * P < g0 + n; ++b) y.col(b).setZero();
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             Eigen::Map<const Matrix<S>> xb(x.data() + g0 * C, C, n);         // xb: C × n
-            cols.noalias() = W_.transpose() * xb;
+            gemm(cols, W_.transpose(), xb, false);
             detail::col2im_block(g_.g, cols.data(), g0, n, y.data());
         });
         Eigen::Map<Matrix<S>> yf(y.data(), filters_, y.size() / filters_);  // yf: F × (OH·OW·batch)
@@ -82,10 +83,10 @@ public:
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
             detail::im2col_block(g_.g, dz.data(), g0, n, cols.data());
             Eigen::Map<const Matrix<S>> xb(x_->data() + g0 * C, C, n);  // xb: C × n
-            dW_t_[std::size_t(t)].noalias() += xb * cols.transpose();   // C × K
+            gemm(dW_t_[std::size_t(t)], xb, cols.transpose(), true);   // C × K
             if (!need_dx) return;
             Eigen::Map<Matrix<S>> dxb(dx.data() + g0 * C, C, n);  // dxb: C × n
-            dxb.noalias() = W_ * cols;
+            gemm(dxb, W_, cols, false);
         });
         for (int t = 0; t < nt; ++t) dW_ += dW_t_[std::size_t(t)];
         Eigen::Map<const Matrix<S>> dzf(dz.data(), filters_, dz.size() / filters_);  // F × (OH·OW·batch)
@@ -154,6 +155,7 @@ protected:
         g.s_w = strides_.w;
         g.pad_top = conv_pad_before(g.in_h, g.k_h, g.s_h, padding_);
         g.pad_left = conv_pad_before(g.in_w, g.k_w, g.s_w, padding_);
+        this->claim_parameters(double(g_.c) * double(kernel_.h) * double(kernel_.w) * double(filters_));
         const Index K = g.patch_size();
         W_.resize(g_.c, K);
         // Keras' fans for a (kh, kw, filters, in_channels) kernel.

@@ -6,6 +6,7 @@
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/core/parallel_product.hpp"
+#include "ae/layers/detail/affine.hpp"
 #include "ae/models/registry.hpp"
 
 namespace ae {
@@ -25,10 +26,8 @@ public:
         this->check_rows(x, in_, "input");
         x_ = &x;
         ensure_size(y, units_, x.cols());
-        parallel_product(y, W_, x, false);  // y = W x: out × batch
-        y.colwise() += b_.col(0);
-        if (this->keep_logits_) z_ = y;
-        activate_inplace(activation_, y);
+        if (this->keep_logits_) ensure_size(z_, units_, x.cols());
+        detail::affine_forward(W_, b_, x, activation_, y, this->keep_logits_ ? &z_ : nullptr);  // y = f(W x + b)
         y_ = &y;
     }
 
@@ -83,6 +82,7 @@ protected:
             throw ShapeError("Dense: expected a vector input shape {n}, got " + in.str() +
                              " (add a Flatten layer before it)");
         in_ = in[0];
+        this->claim_parameters(double(units_) * double(in_));
         W_.resize(units_, in_);
         initialize(W_, init_, double(in_), double(units_), rng);
         b_ = Matrix<S>::Zero(units_, 1);

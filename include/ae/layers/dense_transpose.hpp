@@ -14,6 +14,7 @@
 
 #include "ae/core/layer.hpp"
 #include "ae/core/parallel_product.hpp"
+#include "ae/layers/detail/affine.hpp"
 #include "ae/layers/dense.hpp"
 #include "ae/models/registry.hpp"
 
@@ -34,10 +35,10 @@ public:
         check_partner_unchanged();
         x_ = &x;
         ensure_size(y, units_, x.cols());
-        parallel_product(y, partner_->kernel().transpose(), x, false);  // y = Wᵀ x: in × batch
-        y.colwise() += b_.col(0);
-        if (this->keep_logits_) z_ = y;
-        activate_inplace(activation_, y);
+        if (this->keep_logits_) ensure_size(z_, units_, x.cols());
+        // y = f(Wᵀ x + b): in × batch
+        detail::affine_forward(partner_->kernel().transpose(), b_, x, activation_, y,
+                               this->keep_logits_ ? &z_ : nullptr);
         y_ = &y;
     }
 

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ae/core/initializer.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/recurrent.hpp"
 #include "ae/models/registry.hpp"
@@ -105,6 +106,7 @@ protected:
         T_ = in[0];
         F_ = in[1];
         const Index U = units_;
+        this->claim_parameters(3.0 * double(U) * (double(F_) + double(U)));  // W and R
         W_.resize(3 * U, F_);
         initialize(W_, Initializer::glorot_uniform, double(F_), double(3 * U), rng);
         R_.resize(3 * U, U);
@@ -122,7 +124,7 @@ private:
         const Index U = units_, T = T_;
         // x-part of every step in one GEMM: 3U × (T·nb)
         auto gates = gates_.middleCols(b0 * T, nb * T);
-        gates.noalias() = W_ * detail::steps_as_columns(x, F_).middleCols(b0 * T, nb * T);
+        gemm(gates, W_, detail::steps_as_columns(x, F_).middleCols(b0 * T, nb * T), false);
         gates.colwise() += b_.col(0);
         for (Index t = 0; t < T; ++t) {
             auto g = detail::step_view(gates_, 3 * U, T, t, b0, nb);  // 3U × nb: p, then z r ĥ
@@ -134,7 +136,7 @@ private:
                 q.colwise() = b_.col(1);
             } else {
                 hp = detail::step_view(h_, U, T, t - 1, b0, nb);
-                q.noalias() = R_ * hp;  // 3U × nb
+                gemm(q, R_, hp, false);  // 3U × nb
                 q.colwise() += b_.col(1);
             }
             g.topRows(2 * U).array() = detail::sigmoid_expr(g.topRows(2 * U).array() + q.topRows(2 * U).array());
@@ -173,7 +175,7 @@ private:
             dq.bottomRows(U).array() = dp.bottomRows(U).array() * r;
             if (t > 0) {
                 dhn.array() = dh * z;
-                dhn.noalias() += R_.transpose() * dq;  // U × nb
+                gemm(dhn, R_.transpose(), dq, true);  // U × nb
                 dh_s = dhn;
             }
         }
@@ -181,13 +183,13 @@ private:
         const Index c0 = b0 * T, nc = nb * T;
         auto dp = dp_.middleCols(c0, nc);  // 3U × (T·nb)
         auto dq = dq_.middleCols(c0, nc);
-        part_dW_[s].noalias() = dp * detail::steps_as_columns(*x_, F_).middleCols(c0, nc).transpose();  // 3U × F
-        part_dR_[s].noalias() = dq * hprev_.middleCols(c0, nc).transpose();                              // 3U × U
+        gemm(part_dW_[s], dp, detail::steps_as_columns(*x_, F_).middleCols(c0, nc).transpose(), false);  // 3U × F
+        gemm(part_dR_[s], dq, hprev_.middleCols(c0, nc).transpose(), false);                              // 3U × U
         part_db_[s].resize(3 * U, 2);
         part_db_[s].col(0) = dp.rowwise().sum();
         part_db_[s].col(1) = dq.rowwise().sum();
         if (this->input_grad_needed_)
-            detail::steps_as_columns(dx, F_).middleCols(c0, nc).noalias() = W_.transpose() * dp;  // F × (T·nb)
+            gemm(detail::steps_as_columns(dx, F_).middleCols(c0, nc), W_.transpose(), dp, false);  // F × (T·nb)
     }
 
     Index units_;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ae/core/initializer.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/recurrent.hpp"
 #include "ae/models/registry.hpp"
@@ -106,6 +107,7 @@ protected:
         T_ = in[0];
         F_ = in[1];
         const Index U = units_;
+        this->claim_parameters(4.0 * double(U) * (double(F_) + double(U)));  // W and R
         W_.resize(4 * U, F_);
         initialize(W_, Initializer::glorot_uniform, double(F_), double(4 * U), rng);
         R_.resize(4 * U, U);
@@ -124,7 +126,7 @@ private:
         const Index U = units_, T = T_;
         // Input projection of every step in one GEMM: 4U × (T·nb)
         auto gates = gates_.middleCols(b0 * T, nb * T);
-        gates.noalias() = W_ * detail::steps_as_columns(x, F_).middleCols(b0 * T, nb * T);
+        gemm(gates, W_, detail::steps_as_columns(x, F_).middleCols(b0 * T, nb * T), false);
         gates.colwise() += b_.col(0);
         for (Index t = 0; t < T; ++t) {
             auto z = detail::step_view(gates_, 4 * U, T, t, b0, nb);  // 4U × nb
@@ -136,7 +138,7 @@ private:
                 hp.setZero();
             } else {
                 hp = detail::step_view(h_, U, T, t - 1, b0, nb);
-                z.noalias() += R_ * hp;  // 4U × nb
+                gemm(z, R_, hp, true);  // 4U × nb
             }
             z.topRows(2 * U).array() = detail::sigmoid_expr(z.topRows(2 * U).array());  // i, f
             z.middleRows(2 * U, U).array() = z.middleRows(2 * U, U).array().tanh();       // g
@@ -185,16 +187,16 @@ private:
             else
                 dz.middleRows(U, U).setZero();
             dc_s.array() = dc * f;
-            if (t > 0) dh_s.noalias() = R_.transpose() * dz;  // U × nb
+            if (t > 0) gemm(dh_s, R_.transpose(), dz, false);  // U × nb
         }
         // One GEMM each over all steps of the slice (columns b0·T … (b0+nb)·T).
         const Index c0 = b0 * T, nc = nb * T;
         auto dg = dgates_.middleCols(c0, nc);                                                     // 4U × (T·nb)
-        part_dW_[s].noalias() = dg * detail::steps_as_columns(*x_, F_).middleCols(c0, nc).transpose();  // 4U × F
-        part_dR_[s].noalias() = dg * hprev_.middleCols(c0, nc).transpose();                              // 4U × U
+        gemm(part_dW_[s], dg, detail::steps_as_columns(*x_, F_).middleCols(c0, nc).transpose(), false);  // 4U × F
+        gemm(part_dR_[s], dg, hprev_.middleCols(c0, nc).transpose(), false);                              // 4U × U
         part_db_[s] = dg.rowwise().sum();
         if (this->input_grad_needed_)
-            detail::steps_as_columns(dx, F_).middleCols(c0, nc).noalias() = W_.transpose() * dg;  // F × (T·nb)
+            gemm(detail::steps_as_columns(dx, F_).middleCols(c0, nc), W_.transpose(), dg, false);  // F × (T·nb)
     }
 
     Index units_;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ae/core/layer.hpp"
+#include "ae/core/parallel.hpp"
 #include "ae/layers/detail/im2col.hpp"
 #include "ae/layers/padding.hpp"
 #include "ae/models/registry.hpp"
@@ -34,14 +35,14 @@ public:
         const bool keep = mode == Mode::training;
         if (keep && argmax_.size() != std::size_t(out_size * B)) argmax_.resize(std::size_t(out_size * B));
         argmax_batch_ = keep ? B : 0;
-        const int nt = detail::conv_threads(B, B * g_.in_size());
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (Index b = 0; b < B; ++b) {
-            const S* xs = x.data() + b * g_.in_size();
-            S* ys = y.data() + b * out_size;
-            Index* arg = keep ? argmax_.data() + b * out_size : nullptr;
-            pool_sample(xs, ys, arg);
-        }
+        parallel_for(B, double(B * g_.in_size()), [&](Index b0, Index nb) {  // samples split across threads
+            for (Index b = b0; b < b0 + nb; ++b) {
+                const S* xs = x.data() + b * g_.in_size();
+                S* ys = y.data() + b * out_size;
+                Index* arg = keep ? argmax_.data() + b * out_size : nullptr;
+                pool_sample(xs, ys, arg);
+            }
+        });
     }
 
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
@@ -52,15 +53,15 @@ public:
         if (!this->input_grad_needed_) return;
         const Index B = dy.cols(), out_size = dy.rows();
         ensure_size(dx, g_.in_size(), B);
-        const int nt = detail::conv_threads(B, B * g_.in_size());
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (Index b = 0; b < B; ++b) {
-            S* dxs = dx.data() + b * g_.in_size();
-            std::fill(dxs, dxs + g_.in_size(), S(0));
-            const S* dys = dy.data() + b * out_size;
-            const Index* arg = argmax_.data() + b * out_size;
-            for (Index o = 0; o < out_size; ++o) dxs[arg[o]] += dys[o];
-        }
+        parallel_for(B, double(B * g_.in_size()), [&](Index b0, Index nb) {  // samples split across threads
+            for (Index b = b0; b < b0 + nb; ++b) {
+                S* dxs = dx.data() + b * g_.in_size();
+                std::fill(dxs, dxs + g_.in_size(), S(0));
+                const S* dys = dy.data() + b * out_size;
+                const Index* arg = argmax_.data() + b * out_size;
+                for (Index o = 0; o < out_size; ++o) dxs[arg[o]] += dys[o];
+            }
+        });
     }
 
     Config config() const override {

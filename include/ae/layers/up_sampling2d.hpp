@@ -2,6 +2,7 @@
 // UpSampling2D: nearest-neighbour upsampling of HWC images by (sh, sw), as Keras:
 //   y[oy, ox, c] = x[oy / sh, ox / sw, c];   backward: dx[iy, ix, c] = Σ of its sh·sw copies' dy.
 #include "ae/core/layer.hpp"
+#include "ae/core/parallel.hpp"
 #include "ae/layers/detail/im2col.hpp"
 #include "ae/layers/padding.hpp"
 #include "ae/models/registry.hpp"
@@ -21,20 +22,20 @@ public:
         this->check_rows(x, in_size(), "input");
         const Index B = x.cols(), C = c_, OW = w_ * size_.w, out = in_size() * size_.h * size_.w;
         ensure_size(y, out, B);
-        const int nt = detail::conv_threads(B, B * in_size() * size_.h * size_.w);
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (Index b = 0; b < B; ++b) {
-            const S* xs = x.data() + b * in_size();
-            S* ys = y.data() + b * out;
-            for (Index oy = 0; oy < h_ * size_.h; ++oy) {
-                const S* row = xs + (oy / size_.h) * w_ * C;
-                S* dst = ys + oy * OW * C;
-                for (Index ox = 0; ox < OW; ++ox) {
-                    const S* src = row + (ox / size_.w) * C;
-                    std::copy(src, src + C, dst + ox * C);
+        parallel_for(B, double(B * in_size() * size_.h * size_.w), [&](Index b0, Index nb) {  // samples split across threads
+            for (Index b = b0; b < b0 + nb; ++b) {
+                const S* xs = x.data() + b * in_size();
+                S* ys = y.data() + b * out;
+                for (Index oy = 0; oy < h_ * size_.h; ++oy) {
+                    const S* row = xs + (oy / size_.h) * w_ * C;
+                    S* dst = ys + oy * OW * C;
+                    for (Index ox = 0; ox < OW; ++ox) {
+                        const S* src = row + (ox / size_.w) * C;
+                        std::copy(src, src + C, dst + ox * C);
+                    }
                 }
             }
-        }
+        });
     }
 
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
@@ -42,21 +43,21 @@ public:
         if (!this->input_grad_needed_) return;
         const Index B = dy.cols(), C = c_, OW = w_ * size_.w, out = dy.rows();
         ensure_size(dx, in_size(), B);
-        const int nt = detail::conv_threads(B, B * in_size() * size_.h * size_.w);
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (Index b = 0; b < B; ++b) {
-            S* dxs = dx.data() + b * in_size();
-            std::fill(dxs, dxs + in_size(), S(0));
-            const S* dys = dy.data() + b * out;
-            for (Index oy = 0; oy < h_ * size_.h; ++oy) {
-                S* row = dxs + (oy / size_.h) * w_ * C;
-                const S* src = dys + oy * OW * C;
-                for (Index ox = 0; ox < OW; ++ox) {
-                    S* d = row + (ox / size_.w) * C;
-                    for (Index c = 0; c < C; ++c) d[c] += src[ox * C + c];
+        parallel_for(B, double(B * in_size() * size_.h * size_.w), [&](Index b0, Index nb) {  // samples split across threads
+            for (Index b = b0; b < b0 + nb; ++b) {
+                S* dxs = dx.data() + b * in_size();
+                std::fill(dxs, dxs + in_size(), S(0));
+                const S* dys = dy.data() + b * out;
+                for (Index oy = 0; oy < h_ * size_.h; ++oy) {
+                    S* row = dxs + (oy / size_.h) * w_ * C;
+                    const S* src = dys + oy * OW * C;
+                    for (Index ox = 0; ox < OW; ++ox) {
+                        S* d = row + (ox / size_.w) * C;
+                        for (Index c = 0; c < C; ++c) d[c] += src[ox * C + c];
+                    }
                 }
             }
-        }
+        });
     }
 
     Config config() const override {

@@ -33,18 +33,29 @@ public:
         dpred.array() = inside.select(inv_n * (p - t) / (p * (S(1) - p)), S(0));
     }
 
+    /// Targets are probabilities: every value in [0, 1] (one-hot labels, or soft ones).
+    void check_targets(const Matrix<S>& target, const std::string& where) const override {
+        this->check_probabilities(target, where);
+    }
     bool fuses_with(Activation a) const override { return a == Activation::sigmoid; }
     S value_from_logits(const Matrix<S>& z, const Matrix<S>&, const Matrix<S>& target) const override {
         this->check_same_shape(z, target);
-        auto Z = z.array();
-        auto t = target.array();
-        return (Z.cwiseMax(S(0)) - Z * t + (-Z.abs()).exp().log1p()).sum() / this->divisor(reduction_, z);
+        // Column ranges in parallel; the partial sums are added in a fixed order (deterministic).
+        const double sum = parallel_sum(z.cols(), 40.0 * double(z.size()), [&](Index c, Index n) {
+            auto Z = z.middleCols(c, n).array();
+            auto t = target.middleCols(c, n).array();
+            return double((Z.cwiseMax(S(0)) - Z * t + (-Z.abs()).exp().log1p()).sum());
+        });
+        return S(sum / double(this->divisor(reduction_, z)));
     }
     void gradient_from_logits(const Matrix<S>&, const Matrix<S>& pred, const Matrix<S>& target,
                               Matrix<S>& dz) const override {
         this->check_same_shape(pred, target);
         ensure_size(dz, pred.rows(), pred.cols());
-        dz.noalias() = (S(1) / this->divisor(reduction_, pred)) * (pred - target);
+        const S inv_n = S(1) / this->divisor(reduction_, pred);
+        parallel_for(pred.cols(), 2.0 * double(pred.size()), [&](Index c, Index n) {
+            dz.middleCols(c, n).noalias() = inv_n * (pred.middleCols(c, n) - target.middleCols(c, n));
+        });
     }
 
 private:

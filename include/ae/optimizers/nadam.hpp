@@ -62,27 +62,30 @@ public:
 
 protected:
     std::size_t slots_per_param() const override { return 2; }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
+    void begin_step() override {
         const long long t = this->iterations();
         const double u_t = momentum_at(t);
         const double u_next = momentum_at(t + 1);
         const double p_t = u_product(t);
         const double p_next = p_t * u_next;
         // lr folded into the two coefficients of m̂.
-        const S c_m = S(this->lr_ * u_next / (1.0 - p_next));
-        const S c_g = S(this->lr_ * (1.0 - u_t) / (1.0 - p_t));
-        const S v_scale = S(1.0 / (1.0 - std::pow(beta_2_, double(t))));
+        c_m_ = S(this->lr_ * u_next / (1.0 - p_next));
+        c_g_ = S(this->lr_ * (1.0 - u_t) / (1.0 - p_t));
+        v_scale_ = S(1.0 / (1.0 - std::pow(beta_2_, double(t))));
+    }
+    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
         auto m = slots[0].array();  // both slots: same shape as w
         auto v = slots[1].array();
         m = S(beta_1_) * m + S(1 - beta_1_) * g.array();
         v = S(beta_2_) * v + S(1 - beta_2_) * g.array().square();
-        w.array() -= (c_m * m + c_g * g.array()) / ((v_scale * v).sqrt() + S(epsilon_));
+        w.array() -= (c_m_ * m + c_g_ * g.array()) / ((v_scale_ * v).sqrt() + S(epsilon_));
     }
 
 private:
     double beta_1_, beta_2_, epsilon_, schedule_decay_;
     double u_product_ = 1.0;  // P at step u_product_t_
     long long u_product_t_ = 0;
+    S c_m_ = 0, c_g_ = 0, v_scale_ = 0;  // this step's coefficients (begin_step)
 };
 
 } // namespace ae

@@ -3,12 +3,14 @@
 // State (moments, accumulators) is sized on the first step and kept per parameter, in order:
 // slot i belongs to params[i]. Frozen (non-trainable) parameters keep their slot and are
 // skipped, so freezing and unfreezing does not shift the state.
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
 
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
+#include "ae/core/parallel.hpp"
 #include "ae/core/param.hpp"
 
 namespace ae {
@@ -41,8 +43,31 @@ public:
                 throw ShapeError(name() + ": parameter '" + p.name + "' changed shape since the first step");
         }
         ++iterations_;
-        for (std::size_t i = 0; i < params.size(); ++i)
+        begin_step();
+        // Parameters are independent: threads take them largest first (a dynamic schedule keeps
+        // both busy when one kernel dwarfs the biases). Each update is the same on any thread.
+        if (by_size_.size() != params.size()) {
+            by_size_.resize(params.size());
+            for (std::size_t i = 0; i < params.size(); ++i) by_size_[i] = i;
+            std::stable_sort(by_size_.begin(), by_size_.end(), [&](std::size_t a, std::size_t b) {
+                return params[a].value->size() > params[b].value->size();
+            });
+        }
+        double elements = 0;
+        for (const auto& p : params) elements += double(p.value->size());
+        auto update_param = [&](std::size_t k) {
+            const std::size_t i = by_size_[k];
             if (params[i].trainable) update(*params[i].value, *params[i].grad, state_[i]);
+        };
+        const int threads = threads_for(Index(params.size()), 10.0 * elements);
+        if (threads <= 1) {  // no OpenMP region at all: even a serial one allocates in libgomp
+            for (std::size_t k = 0; k < by_size_.size(); ++k) update_param(k);
+            return;
+        }
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
+        for (std::size_t k = 0; k < by_size_.size(); ++k) update_param(k);
+#endif
     }
 
     double learning_rate() const { return lr_; }
@@ -56,11 +81,14 @@ public:
     /// Forget all state (moments, step count).
     void reset() {
         state_.clear();
+        by_size_.clear();
         iterations_ = 0;
     }
 
     /// State access for checkpoints: slot matrices per parameter, and the step count.
     std::vector<std::vector<Matrix<S>>>& state() { return state_; }
+    /// Number of state matrices kept per parameter (Adam: 2), so a restored state can be checked.
+    std::size_t state_slots() const { return slots_per_param(); }
     void set_iterations(long long t) {
         if (t < 0) throw ConfigError(name() + ": expected iterations >= 0, got " + std::to_string(t));
         iterations_ = t;
@@ -71,7 +99,11 @@ protected:
     virtual std::size_t slots_per_param() const = 0;
     /// Initial values of the slots (zeros unless overridden, e.g. Adagrad's accumulator).
     virtual void init_slots(std::vector<Matrix<S>>& /*slots*/) const {}
-    /// Update one parameter w from its gradient g; iterations() is already the new t.
+    /// Called once per step, before the updates (which may run in parallel): per-step values
+    /// shared by all parameters are computed here. iterations() is already the new t.
+    virtual void begin_step() {}
+    /// Update one parameter w from its gradient g; iterations() is already the new t. Must touch
+    /// only w, g and slots: steps update several parameters at once on different threads.
     virtual void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) = 0;
 
     void check_positive(const char* what, double v) const {
@@ -89,6 +121,7 @@ protected:
 private:
     long long iterations_ = 0;
     std::vector<std::vector<Matrix<S>>> state_;
+    std::vector<std::size_t> by_size_;  // parameter indices, largest first
 };
 
 } // namespace ae
