@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ae/ae.hpp"
+#include "ae/analysis/anomaly.hpp"
 #include "ae/layers/lstm.hpp"
 #include "ae/layers/repeat_vector.hpp"
 #include "ae/layers/time_distributed.hpp"
@@ -69,10 +70,7 @@ ae::Matrix<float> make_windows(ae::Rng& rng, const std::vector<Kind>& kinds, ae:
 /// Largest squared error over the steps of each window (column): a one-step spike counts as
 /// much as a long deviation, where the mean over 32 steps would dilute it.
 std::vector<double> window_errors(ae::Sequential<float>& model, const ae::Matrix<float>& x) {
-    const ae::Matrix<float> x_hat = model.predict(x);
-    std::vector<double> e(x.cols());
-    for (ae::Index i = 0; i < x.cols(); ++i) e[i] = (x_hat.col(i) - x.col(i)).array().square().maxCoeff();
-    return e;
+    return ae::anomaly::reconstruction_errors(model, x, ae::anomaly::Metric::max_squared);
 }
 
 }  // namespace
@@ -118,14 +116,12 @@ int main(int argc, char** argv) {
                                    .validation_data = {x_val, x_val}});
 
         // Threshold: the percentile of the normal validation windows' errors.
-        std::vector<double> val_err = window_errors(*model, x_val);
-        std::sort(val_err.begin(), val_err.end());
-        const double threshold = val_err[std::min(val_err.size() - 1, std::size_t(percentile / 100 * val_err.size()))];
+        const std::vector<double> val_err = window_errors(*model, x_val);
+        const double threshold = ae::anomaly::fit_threshold(val_err, percentile);
         std::printf("threshold (%.0fth percentile of %zu normal validation errors): %.5f\n", percentile,
                     val_err.size(), threshold);
 
         const std::vector<double> err = window_errors(*model, x_test);
-        long tp = 0, fp = 0, fn = 0;
         for (Kind k : {Kind::spike, Kind::level_shift, Kind::frequency_change}) {
             long found = 0, total = 0;
             for (std::size_t i = 0; i < err.size(); ++i)
@@ -135,16 +131,12 @@ int main(int argc, char** argv) {
                 }
             std::printf("  %-17s recall %.3f (%ld of %ld)\n", name(k), double(found) / double(total), found, total);
         }
-        for (std::size_t i = 0; i < err.size(); ++i) {
-            const bool flagged = err[i] > threshold, anomalous = test_kinds[i] != Kind::normal;
-            tp += flagged && anomalous;
-            fp += flagged && !anomalous;
-            fn += !flagged && anomalous;
-        }
-        const double precision = tp + fp ? double(tp) / double(tp + fp) : 0.0;
-        const double recall = double(tp) / double(tp + fn);
-        std::printf("test: %zu windows (%ld anomalous): precision %.3f, recall %.3f (false alarms %ld)\n",
-                    err.size(), tp + fn, precision, recall, fp);
+        std::vector<int> anomalous(err.size());
+        for (std::size_t i = 0; i < err.size(); ++i) anomalous[i] = test_kinds[i] != Kind::normal;
+        const ae::anomaly::DetectionCounts c = ae::anomaly::detection_counts(err, anomalous, threshold);
+        std::printf("test: %zu windows (%zu anomalous): precision %.3f, recall %.3f (false alarms %zu); ROC AUC %.4f\n",
+                    err.size(), c.true_positives + c.false_negatives, c.precision(), c.recall(), c.false_positives,
+                    ae::anomaly::roc_auc(err, anomalous));
 
         // Pictures: the first test window of each kind with its reconstruction.
         const char* files[] = {"normal.png", "spike.png", "level_shift.png", "frequency_change.png"};

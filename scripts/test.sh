@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install_deps.sh dataset-fashion-mnist
+scripts/install_deps.sh dataset-fashion-mnist python3-torch python3-numpy
 cmake --preset release -DAE_BUILD_BENCHMARKS=OFF
 cmake --build --preset release
 

@@ -1,11 +1,17 @@
 #pragma once
 // ae: header-only C++20 autoencoders. The one header users include.
+#include "ae/analysis/anomaly.hpp"
+#include "ae/analysis/neighbours.hpp"
+#include "ae/analysis/tsne.hpp"
+
 #include "ae/core/activation.hpp"
 #include "ae/core/config.hpp"
 #include "ae/core/error.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/core/matrix.hpp"
+#include "ae/core/parallel.hpp"
 #include "ae/core/parallel_product.hpp"
 #include "ae/core/param.hpp"
 #include "ae/core/rng.hpp"
@@ -18,10 +24,14 @@
 
 #include "ae/io/atomic_file.hpp"
 #include "ae/io/binary.hpp"
+#include "ae/io/checkpoint_file.hpp"
 #include "ae/io/font.hpp"
 #include "ae/io/image.hpp"
 #include "ae/io/model_file.hpp"
+#include "ae/io/model_format.hpp"
 #include "ae/io/plot.hpp"
+#include "ae/io/safetensors.hpp"
+#include "ae/io/torch_names.hpp"
 
 #include "ae/layers/activation.hpp"
 #include "ae/layers/activity_regularization.hpp"
@@ -64,4 +74,5 @@
 #include "ae/training/fit.hpp"
 #include "ae/training/greedy.hpp"
 #include "ae/training/kl_warm_up.hpp"
+#include "ae/training/model_checkpoint.hpp"
 #include "ae/training/vae_loss_report.hpp"

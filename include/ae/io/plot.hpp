@@ -1,6 +1,7 @@
 #pragma once
 // Pictures the examples write, as PNGs readable without a display: image grids (originals over
-// reconstructions), mosaics (VAE samples and manifolds), loss curves and latent-space scatter plots.
+// reconstructions), mosaics (VAE samples and manifolds), loss curves (several runs on one chart,
+// validation dashed) and latent-space scatter plots coloured by label (t-SNE maps included).
 // The raster code is deliberately plain: Bresenham lines, filled discs, the built-in bitmap font.
 #include <algorithm>
 #include <array>
@@ -51,10 +52,18 @@ struct Figure {
 
 /// One line of a line chart: values[i] is plotted at x = i + 1 (epochs count from 1).
 /// Non-finite values are skipped and break the line. No colour: the palette's next one.
+/// dashed draws the line (and its legend swatch) dashed, e.g. validation next to a solid train loss.
 struct Series {
     std::string name;
     std::vector<double> values;
     std::optional<Color> color = std::nullopt;
+    bool dashed = false;
+};
+
+/// One training run for plot_runs: its name in the legend and the History fit returned.
+struct Run {
+    std::string name;
+    History history;
 };
 
 namespace detail {
@@ -82,13 +91,18 @@ inline void stamp(Image& img, int x, int y, int thickness, Color c, const Rect& 
             if (clip.contains(x + dx, y + dy)) img.set(x + dx, y + dy, c);
 }
 
-/// Bresenham's line from (x0, y0) to (x1, y1), both ends included.
-inline void draw_line(Image& img, int x0, int y0, int x1, int y1, Color c, int thickness, const Rect& clip) {
+/// Dashes: a dashed line inks dash_on steps out of every dash_period.
+inline constexpr int dash_on = 7, dash_period = 12;
+
+/// Bresenham's line from (x0, y0) to (x1, y1), both ends included. With `dash` set, the line is
+/// dashed and *dash counts the steps drawn so far, so a polyline's dashes run on across segments.
+inline void draw_line(Image& img, int x0, int y0, int x1, int y1, Color c, int thickness, const Rect& clip,
+                      int* dash = nullptr) {
     const int dx = std::abs(x1 - x0), sx = x0 < x1 ? 1 : -1;
     const int dy = -std::abs(y1 - y0), sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        stamp(img, x0, y0, thickness, c, clip);
+        if (!dash || (*dash)++ % dash_period < dash_on) stamp(img, x0, y0, thickness, c, clip);
         if (x0 == x1 && y0 == y1) break;
         const int e2 = 2 * err;
         if (e2 >= dy) err += dy, x0 += sx;
@@ -249,6 +263,7 @@ inline long data_pixels(const Image& img, const Rect& r) {
 struct LegendEntry {
     std::string name;
     Color color;
+    bool dashed = false;
 };
 
 inline constexpr int swatch_len = 18, legend_pad = 6, legend_scale = 1;
@@ -276,8 +291,11 @@ inline Rect draw_legend(Image& img, int x, int y, const std::vector<LegendEntry>
         const int mid = ty + font::cap_height * legend_scale / 2;
         if (dots)
             fill_disc(img, x + legend_pad + swatch_len / 2, mid, 3, entries[i].color, all);
-        else
-            draw_line(img, x + legend_pad, mid, x + legend_pad + swatch_len - 1, mid, entries[i].color, 2, all);
+        else {
+            int dash = 0;
+            draw_line(img, x + legend_pad, mid, x + legend_pad + swatch_len - 1, mid, entries[i].color, 2, all,
+                      entries[i].dashed ? &dash : nullptr);
+        }
         draw_text(img, x + legend_pad + swatch_len + legend_pad, ty, entries[i].name, black, legend_scale);
     }
     return box;
@@ -431,7 +449,8 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
 
     std::vector<detail::LegendEntry> entries;
     for (std::size_t i = 0; i < series.size(); ++i)
-        entries.push_back({series[i].name, series[i].color.value_or(palette[i % palette.size()])});
+        entries.push_back(
+            {series[i].name, series[i].color.value_or(palette[i % palette.size()]), series[i].dashed});
 
     // Tick density follows the picture size: about one x tick per 80 px and one y tick per 45 px.
     const detail::Axis ya = detail::nice_axis(lo, hi, std::clamp((height - 100) / 45, 3, 10), false, 0.05);
@@ -445,7 +464,7 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
         const auto& v = series[i].values;
         const Color col = entries[i].color;
         bool have_prev = false;
-        int px = 0, py = 0;
+        int px = 0, py = 0, dash = 0;
         for (std::size_t k = 0; k < v.size(); ++k) {
             if (!std::isfinite(v[k])) {
                 have_prev = false;  // a gap, not a line through the missing value
@@ -454,7 +473,7 @@ inline Figure plot_loss_curves(const std::vector<Series>& series, const std::str
             const int x = detail::to_pixel(static_cast<double>(k + 1), xa, axes.x, axes.right());
             const int y = detail::to_pixel(v[k], ya, axes.bottom(), axes.y);
             const bool isolated = !have_prev && (k + 1 == v.size() || !std::isfinite(v[k + 1]));
-            if (have_prev) detail::draw_line(fig.image, px, py, x, y, col, 2, axes);
+            if (have_prev) detail::draw_line(fig.image, px, py, x, y, col, 2, axes, series[i].dashed ? &dash : nullptr);
             if (isolated || v.size() <= 30) detail::fill_disc(fig.image, x, y, isolated ? 3 : 2, col, axes);
             px = x, py = y, have_prev = true;
         }
@@ -487,6 +506,38 @@ inline void save_loss_curves(const std::string& path, const History& history, co
     std::vector<Series> series{{"train", history["loss"]}};
     if (history.has("val_loss")) series.push_back({"validation", history["val_loss"]});
     save_loss_curves(path, series, title, "epoch", "loss", width, height);
+}
+
+/// Several training runs on one chart, one colour per run: the `metric` of each run's History as
+/// a solid line named after the run and, when with_validation and the run has "val_<metric>", the
+/// validation curve dashed in the same colour ("<name> (val)").
+///   save_runs("runs.png", {{"Adam", h1}, {"SGD", h2}}, "MNIST: optimizers");
+/// ConfigError when there are no runs or a run has no such metric (naming the run and what it has).
+inline Figure plot_runs(const std::vector<Run>& runs, const std::string& title, const std::string& metric = "loss",
+                        bool with_validation = true, int width = 640, int height = 420) {
+    const std::string who = "plot_runs";
+    if (runs.empty()) throw ConfigError(who + ": no runs to plot");
+    std::vector<Series> series;
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+        const Run& run = runs[i];
+        if (!run.history.has(metric)) {
+            std::string have;
+            for (const auto& [name, _] : run.history.metrics()) have += (have.empty() ? "" : ", ") + name;
+            throw ConfigError(who + ": run '" + run.name + "' has no metric '" + metric + "' (it has: " +
+                              (have.empty() ? "nothing" : have) + ")");
+        }
+        const Color col = palette[i % palette.size()];
+        series.push_back({run.name, run.history[metric], col, false});
+        if (with_validation && run.history.has("val_" + metric))
+            series.push_back({run.name + " (val)", run.history["val_" + metric], col, true});
+    }
+    return plot_loss_curves(series, title, "epoch", metric, width, height);
+}
+
+inline void save_runs(const std::string& path, const std::vector<Run>& runs, const std::string& title,
+                      const std::string& metric = "loss", bool with_validation = true, int width = 640,
+                      int height = 420) {
+    write_png(path, plot_runs(runs, title, metric, with_validation, width, height).image);
 }
 
 // ---------------------------------------------------------------------------------------------
