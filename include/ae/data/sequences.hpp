@@ -15,7 +15,9 @@
 // sliding_windows() cuts a long series into training windows.
 #include <charconv>
 #include <cstdint>
+#include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ae/core/error.hpp"
@@ -39,16 +41,24 @@ struct CsvLimits {
 };
 
 namespace detail {
-/// Rows of numbers; FormatError with 1-based line and column on a bad field or a ragged row.
-inline std::vector<std::vector<double>> parse_csv_numbers(const std::string& path, const std::string& text,
-                                                          bool has_header, const CsvLimits& limits) {
-    std::vector<std::vector<double>> rows;
-    std::size_t pos = 0, line = 0, total = 0;
+/// A CSV table of numbers, row-major in one flat array: 8 bytes per value and nothing per row,
+/// so memory stays within a small multiple of the file (a value takes at least 2 bytes of it).
+struct CsvTable {
+    std::vector<double> values;  // rows · cols
+    std::size_t rows = 0, cols = 0;
+};
+
+/// Parse the rows of numbers; FormatError with 1-based line and column on a bad field or a
+/// ragged row.
+inline CsvTable parse_csv_numbers(const std::string& path, std::string_view text, bool has_header,
+                                  const CsvLimits& limits) {
+    CsvTable table;
+    std::size_t pos = 0, line = 0;
     bool header_pending = has_header;
     while (pos < text.size()) {
         std::size_t end = text.find('\n', pos);
-        if (end == std::string::npos) end = text.size();
-        std::string_view row(text.data() + pos, end - pos);
+        if (end == std::string_view::npos) end = text.size();
+        std::string_view row = text.substr(pos, end - pos);
         pos = end + 1;
         ++line;
         if (!row.empty() && row.back() == '\r') row.remove_suffix(1);
@@ -57,7 +67,7 @@ inline std::vector<std::vector<double>> parse_csv_numbers(const std::string& pat
             header_pending = false;
             continue;
         }
-        std::vector<double> values;
+        const std::size_t row_start = table.values.size();
         std::size_t start = 0, column = 0;
         for (;;) {
             ++column;
@@ -72,22 +82,23 @@ inline std::vector<std::vector<double>> parse_csv_numbers(const std::string& pat
             if (field.empty() || res.ec != std::errc() || res.ptr != field.data() + field.size())
                 throw FormatError("load_csv_series: '" + path + "' line " + std::to_string(line) + ", column " +
                                   std::to_string(column) + ": expected a number, got '" + std::string(field) + "'");
-            values.push_back(v);
+            if (table.values.size() >= limits.max_values)
+                throw FormatError("load_csv_series: '" + path + "' holds more than " +
+                                  std::to_string(limits.max_values) + " numbers (raise CsvLimits::max_values)");
+            table.values.push_back(v);
             if (comma == std::string_view::npos) break;
             start = comma + 1;
         }
-        if (!rows.empty() && values.size() != rows.front().size())
+        const std::size_t n = table.values.size() - row_start;
+        if (table.rows > 0 && n != table.cols)
             throw FormatError("load_csv_series: '" + path + "' line " + std::to_string(line) + ": expected " +
-                              std::to_string(rows.front().size()) + " values like the first data row, got " +
-                              std::to_string(values.size()));
-        total += values.size();
-        if (total > limits.max_values)
-            throw FormatError("load_csv_series: '" + path + "' holds more than " + std::to_string(limits.max_values) +
-                              " numbers (raise CsvLimits::max_values)");
-        rows.push_back(std::move(values));
+                              std::to_string(table.cols) + " values like the first data row, got " +
+                              std::to_string(n));
+        table.cols = n;
+        ++table.rows;
     }
-    if (rows.empty()) throw FormatError("load_csv_series: '" + path + "' holds no data rows");
-    return rows;
+    if (table.rows == 0) throw FormatError("load_csv_series: '" + path + "' holds no data rows");
+    return table;
 }
 }  // namespace detail
 
@@ -95,23 +106,27 @@ inline std::vector<std::vector<double>> parse_csv_numbers(const std::string& pat
 template <class S = float>
 SeriesData<S> load_csv_series(const std::string& path, SeriesLayout layout, bool has_header = false,
                               const CsvLimits& limits = {}) {
+    // Refuse an oversized file before reading it, and again after (it may have grown meanwhile).
+    std::error_code size_error;
+    const std::uintmax_t file_bytes = std::filesystem::file_size(path, size_error);
+    if (!size_error && file_bytes > limits.max_bytes)
+        throw FormatError("load_csv_series: '" + path + "' is " + std::to_string(file_bytes) +
+                          " bytes, more than the limit of " + std::to_string(limits.max_bytes));
     const std::vector<std::uint8_t> bytes = read_file_bytes(path);
     if (bytes.size() > limits.max_bytes)
         throw FormatError("load_csv_series: '" + path + "' is " + std::to_string(bytes.size()) +
                           " bytes, more than the limit of " + std::to_string(limits.max_bytes));
-    const std::string text(bytes.begin(), bytes.end());
-    const auto rows = detail::parse_csv_numbers(path, text, has_header, limits);
-    const Index n_rows = Index(rows.size()), n_cols = Index(rows.front().size());
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    const detail::CsvTable table = detail::parse_csv_numbers(path, text, has_header, limits);
+    const Index n_rows = Index(table.rows), n_cols = Index(table.cols);
     SeriesData<S> out;
+    // Row-major table = column-major (cols × rows) matrix: row j is column j of `rows_as_cols`.
+    const Eigen::Map<const Matrix<double>> rows_as_cols(table.values.data(), n_cols, n_rows);
     if (layout == SeriesLayout::series_per_row) {
-        out.values.resize(n_cols, n_rows);  // values: T × N
-        for (Index j = 0; j < n_rows; ++j)
-            for (Index t = 0; t < n_cols; ++t) out.values(t, j) = S(rows[j][t]);
+        out.values = rows_as_cols.cast<S>();  // values: T × N, one series per column
         out.shape = Shape{n_cols, 1};
     } else {
-        out.values.resize(n_rows * n_cols, 1);  // values: (T·F) × 1, step-major
-        for (Index t = 0; t < n_rows; ++t)
-            for (Index f = 0; f < n_cols; ++f) out.values(t * n_cols + f, 0) = S(rows[t][f]);
+        out.values = rows_as_cols.reshaped(n_rows * n_cols, 1).cast<S>();  // values: (T·F) × 1, step-major
         out.shape = Shape{n_rows, n_cols};
     }
     return out;

@@ -131,11 +131,56 @@ inline void check_image(const Image& img, const std::string& who) {
                 "its include folder and define AE_HAVE_STB)");
 }
 
+/// Reject a JPEG whose Huffman tables (DHT segments) declare more than 256 codes. The stb that
+/// Debian ships (2022-09-08) writes one byte per declared code into a 257-byte array without
+/// checking the total, so such a file overflows stb's decoder state (found by fuzz_image; newer
+/// stb checks this). The walk follows the marker segments, skipping entropy-coded data after
+/// each scan, because a progressive JPEG may define tables between scans. It reads only what
+/// is present: a truncated file ends the walk and stb reports it.
+inline void check_jpeg_huffman_tables(const std::vector<std::uint8_t>& b, const std::string& path) {
+    if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
+    std::size_t p = 2;
+    while (p + 4 <= b.size()) {
+        if (b[p] != 0xFF) {  // entropy-coded data: find the next marker that is not a stuffed 00 or RSTn
+            ++p;
+            continue;
+        }
+        const std::uint8_t marker = b[p + 1];
+        if (marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7)) {
+            p += marker == 0xFF ? 1 : 2;
+            continue;
+        }
+        if (marker == 0xD9) return;  // end of image
+        const std::size_t length = std::size_t(b[p + 2]) << 8 | b[p + 3];  // includes its own 2 bytes
+        const std::size_t end = std::min(b.size(), p + 2 + length);
+        if (marker == 0xC4) {
+            // As stb reads it: tables while the segment has bytes left, each 17 bytes of header
+            // read even past the segment's end (bytes past the file's end read as 0).
+            for (std::size_t t = p + 4; t < end;) {
+                std::size_t codes = 0;
+                for (std::size_t i = 1; i <= 16 && t + i < b.size(); ++i) codes += b[t + i];
+                if (codes > 256)
+                    throw FormatError("read_image: cannot decode '" + path + "' as JPEG: a Huffman table at byte " +
+                                      std::to_string(t) + " declares " + std::to_string(codes) +
+                                      " codes, expected at most 256");
+                t += 17 + codes;
+            }
+        }
+        p = end;
+    }
+}
+
 }  // namespace detail
 
+/// The largest picture read_image decodes by default, in bytes of 8-bit pixels (width · height ·
+/// channels): 256 MiB, a 16384 × 16384 RGBA image. A few hundred bytes of PNG can declare a
+/// picture of gigabytes, and stb allocates it before finding the pixel data missing.
+inline constexpr std::size_t default_max_image_bytes = std::size_t(1) << 28;
+
 /// Read a PNG, JPEG or BMP file (8 or 16 bits; 16 are reduced to 8) with the channels it has.
-/// IoError when the file is missing or unreadable, FormatError when its contents do not decode.
-inline Image read_image(const std::string& path) {
+/// IoError when the file is missing or unreadable, FormatError when its contents do not decode
+/// or its header declares more than max_bytes of pixels (checked before anything is decoded).
+inline Image read_image(const std::string& path, std::size_t max_bytes = default_max_image_bytes) {
 #if defined(AE_HAVE_STB)
     std::vector<std::uint8_t> bytes;
     try {
@@ -146,7 +191,23 @@ inline Image read_image(const std::string& path) {
     if (bytes.empty()) throw FormatError("read_image: cannot decode '" + path + "': the file is empty");
     if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
         throw FormatError("read_image: cannot decode '" + path + "': file larger than 2 GiB");
+    detail::check_jpeg_huffman_tables(bytes, path);  // before stb parses any of it
     int w = 0, h = 0, c = 0;
+    if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c)) {
+        const char* why = stbi_failure_reason();
+        throw FormatError("read_image: cannot decode '" + path +
+                          "' as PNG, JPEG or BMP: " + (why ? why : "unknown reason"));
+    }
+    const std::string declared = "'" + path + "' declares a " + std::to_string(w) + "x" + std::to_string(h) +
+                                 " image of " + std::to_string(c) + " channel(s)";
+    if (w <= 0 || h <= 0 || c <= 0)
+        throw FormatError("read_image: " + declared + "; expected positive sizes");
+    // Exact: each factor is below 2^31 and c <= 4, so the product fits in 64 bits.
+    const std::uint64_t pixel_bytes = std::uint64_t(w) * std::uint64_t(h) * std::uint64_t(c);
+    if (pixel_bytes > max_bytes)
+        throw FormatError("read_image: " + declared + ", " + std::to_string(pixel_bytes) +
+                          " bytes of pixels; expected at most " + std::to_string(max_bytes) +
+                          " (pass a larger max_bytes to read it)");
     unsigned char* data = stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c, 0);
     if (!data) {
         const char* why = stbi_failure_reason();
@@ -159,7 +220,7 @@ inline Image read_image(const std::string& path) {
     stbi_image_free(data);
     return img;
 #else
-    (void)path;
+    (void)path, (void)max_bytes;
     detail::no_stb("read_image");
 #endif
 }

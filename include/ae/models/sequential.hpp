@@ -4,11 +4,22 @@
 // Shapes are inferred and checked at construction when the input shape is given; a
 // Sequential without one is built when its parent builds it.
 // Training (compile, fit, evaluate) lives in training/fit.hpp, read top to bottom there.
+//
+// Threads. Layers keep per-call state (activations for backward, reused buffers), so a forward
+// pass is not reentrant. predict() and evaluate() therefore take a mutex of this model: any
+// number of threads may call them on one shared model at the same time, and each gets exactly
+// the result a single-threaded call gives (the calls run one after another; the parallelism is
+// inside each call, in ae's OpenMP products). Not covered: a model used concurrently through
+// another model that shares its layers (an Autoencoder's predict and its encoder's predict in
+// two threads use the same layers under two different mutexes), forward/backward called
+// directly, and fit or any change to the model while another thread predicts. Give each thread
+// its own copy (save/load) for those.
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -162,8 +173,10 @@ public:
     }
 
     // ---------------------------------------------------------------- inference
-    /// Outputs for every column of x, in inference mode, batch by batch.
+    /// Outputs for every column of x, in inference mode, batch by batch. Safe to call from
+    /// several threads on one model (serialised by a mutex; see the top of this file).
     Matrix<S> predict(const Matrix<S>& x, Index batch_size = 256) {
+        const std::lock_guard<std::mutex> lock(inference_mutex_);
         check_built("predict");
         if (batch_size <= 0) throw ConfigError("predict: expected batch_size > 0, got " + std::to_string(batch_size));
         if (x.rows() != this->input_shape().size())
@@ -195,7 +208,7 @@ public:
 
     History fit(const Matrix<S>& x, const Matrix<S>& y, const FitOptions<S>& options = {},
                 std::vector<std::shared_ptr<Callback<S>>> callbacks = {});
-    /// Mean loss (plus extra losses) over x in inference mode.
+    /// Mean loss (plus extra losses) over x in inference mode. Thread-safe like predict.
     double evaluate(const Matrix<S>& x, const Matrix<S>& y, Index batch_size = 256);
 
     /// Set every gradient to zero (once per training step).
@@ -270,6 +283,7 @@ private:
     std::vector<LayerPtr<S>> layers_;
     std::vector<Matrix<S>> acts_, grads_;
     Matrix<S> batch_x_, batch_y_, eval_y_;                    // predict / evaluate
+    std::mutex inference_mutex_;                              // held by predict / evaluate
     Matrix<S> fit_x_, fit_y_, fit_out_, fit_dout_, fit_dx_;   // fit's reused batch buffers
     std::size_t built_count_ = 0;
     Shape current_shape_;

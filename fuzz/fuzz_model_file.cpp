@@ -1,0 +1,47 @@
+// libFuzzer target: ae::load (model files, io/model_file.hpp).
+// Input: a model file. Each input is loaded twice:
+//   1. as it is: exercises the header checks (magic, version, scalar size, length, checksum);
+//   2. with the header repaired (magic, version 1, payload length and checksum recomputed), when
+//      the input has at least a header's worth of bytes: a mutated file would otherwise almost
+//      never pass the checksum, and the parser behind it would go unfuzzed.
+// Bit 0 of byte 12 (the scalar size field) picks the model's scalar type for load 2, so both
+// load<float> and load<double> are reached; the field itself is then set to 4 or 8 by bit 1.
+#include <cstring>
+#include <vector>
+
+#include "ae/io/model_file.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+void fuzz_model_put_u64(std::uint8_t* p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = std::uint8_t(v >> (8 * i));
+}
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string& path = ae_fuzz::scratch_path("model", ".aem");
+    ae_fuzz::write_scratch(path, data, size);
+    ae_fuzz::expect_ae_errors_only([&] { (void)ae::load<float>(path); });
+
+    constexpr std::size_t header = ae::model_format::header_size;
+    if (size < header) return 0;
+    std::vector<std::uint8_t> file(data, data + size);
+    const bool as_double = file[12] & 1;
+    const std::uint8_t scalar_size = (file[12] & 2) ? 8 : 4;
+    std::memcpy(file.data(), ae::model_format::magic, 8);
+    file[8] = ae::model_format::version, file[9] = file[10] = file[11] = 0;
+    file[12] = scalar_size, file[13] = file[14] = file[15] = 0;
+    fuzz_model_put_u64(file.data() + 16, size - header);
+    fuzz_model_put_u64(file.data() + 24, ae::Fnv1a64()
+                                             .update(file.data(), header - 8)
+                                             .update(file.data() + header, size - header)
+                                             .value());
+    ae_fuzz::write_scratch(path, file.data(), file.size());
+    ae_fuzz::expect_ae_errors_only([&] {
+        if (as_double)
+            (void)ae::load<double>(path);
+        else
+            (void)ae::load<float>(path);
+    });
+    return 0;
+}

@@ -1,0 +1,154 @@
+// Writes the fuzz targets' seed corpora: small valid inputs of every kind each target reads,
+// so fuzzing starts from deep inside the formats rather than from random bytes.
+//   make_seeds OUT_DIR   → OUT_DIR/{idx,model_file,csv,image}/<name>
+// Seeds for fuzz_idx and fuzz_csv begin with the mode byte those targets read first.
+#include <zlib.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "ae/ae.hpp"
+
+namespace fs = std::filesystem;
+using Bytes = std::vector<std::uint8_t>;
+
+namespace {
+
+void put(const fs::path& file, const Bytes& bytes) {
+    std::ofstream out(file, std::ios::binary | std::ios::trunc);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (!out) throw std::runtime_error("make_seeds: cannot write " + file.string());
+}
+
+Bytes with_mode(std::uint8_t mode, const Bytes& body) {
+    Bytes out{mode};
+    out.insert(out.end(), body.begin(), body.end());
+    return out;
+}
+
+Bytes file_bytes(const fs::path& p) { return ae::read_file_bytes(p.string()); }
+
+void idx_seeds(const fs::path& dir, const fs::path& tmp) {
+    struct Case {
+        const char* name;
+        std::vector<std::size_t> dims;
+    };
+    for (const Case& c : {Case{"labels", {5}}, Case{"images", {2, 3, 4}}, Case{"rank4", {1, 2, 2, 2}}}) {
+        ae::data::IdxArray a;
+        a.dims = c.dims;
+        a.data.resize(a.size());
+        for (std::size_t i = 0; i < a.data.size(); ++i) a.data[i] = std::uint8_t(i * 37);
+        const fs::path f = tmp / "seed.idx";
+        ae::data::write_idx(f.string(), a);
+        const Bytes raw = file_bytes(f);
+        put(dir / (std::string(c.name) + "_raw"), with_mode(0, raw));       // read as it is
+        put(dir / (std::string(c.name) + "_to_gzip"), with_mode(1, raw));   // gzipped by the target
+        // A real gzip file as well, for the mode that passes the bytes through untouched.
+        const fs::path gz = tmp / "seed.idx.gz";
+        gzFile g = gzopen(gz.string().c_str(), "wb");
+        if (!g || gzwrite(g, raw.data(), unsigned(raw.size())) != int(raw.size()) || gzclose(g) != Z_OK)
+            throw std::runtime_error("make_seeds: gzip failed");
+        put(dir / (std::string(c.name) + "_gz"), with_mode(0, file_bytes(gz)));
+    }
+}
+
+template <class S>
+void save_seed(const fs::path& dir, const fs::path& tmp, const std::string& name, ae::Layer<S>& model) {
+    const fs::path f = tmp / "seed.aem";
+    ae::save(model, f.string());
+    put(dir / name, file_bytes(f));
+}
+
+void model_seeds(const fs::path& dir, const fs::path& tmp) {
+    using namespace ae;
+    save_seed(dir, tmp, "vanilla", *recipes::vanilla<float>(12, {6}, 3).autoencoder);
+    save_seed(dir, tmp, "vanilla_double", *recipes::vanilla<double>(6, {4}, 2).autoencoder);
+    save_seed(dir, tmp, "sparse", *recipes::sparse<float>(8, {4}, 2, 1e-3).autoencoder);
+    save_seed(dir, tmp, "tied", *recipes::tied<float>(10, {5}, 3).autoencoder);
+    save_seed(dir, tmp, "contractive", *recipes::contractive<float>(8, {4}, 2, 1e-3).autoencoder);
+    save_seed(dir, tmp, "variational", *recipes::variational<float>(8, {4}, 2).autoencoder);
+    save_seed(dir, tmp, "convolutional", *recipes::convolutional<float>(Shape{12, 12, 1}, {2, 2, 2}, Shape{2, 2, 2}).autoencoder);
+    save_seed(dir, tmp, "lstm", *recipes::recurrent<float>(3, 2, 3, 2).autoencoder);
+    {
+        std::vector<LayerPtr<float>> layers{std::make_shared<GRU<float>>(3, true), std::make_shared<GRU<float>>(2)};
+        Sequential<float> gru(Shape{3, 2}, layers);
+        save_seed(dir, tmp, "gru", gru);
+    }
+    {
+        // The remaining layer types, in one small image model.
+        std::vector<LayerPtr<float>> layers{
+            std::make_shared<GaussianNoise<float>>(0.1),
+            std::make_shared<Conv2D<float>>(2, 3, 1, Padding::same, Activation::relu),
+            std::make_shared<MaxPool2D<float>>(2),
+            std::make_shared<UpSampling2D<float>>(2),
+            std::make_shared<Conv2DTranspose<float>>(1, 3, 1, Padding::same),
+            std::make_shared<Flatten<float>>(),
+            std::make_shared<Dropout<float>>(0.2),
+            std::make_shared<Dense<float>>(4, Activation::tanh),
+            std::make_shared<Reshape<float>>(Shape{2, 2}),
+            std::make_shared<Flatten<float>>(),
+            std::make_shared<ActivationLayer<float>>(Activation::sigmoid),
+        };
+        Sequential<float> mix(Shape{4, 4, 1}, layers);
+        save_seed(dir, tmp, "layer_mix", mix);
+    }
+}
+
+void csv_seeds(const fs::path& dir) {
+    auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
+    put(dir / "rows", with_mode(0, text("1,2,3\n4,5,6\n")));
+    put(dir / "columns_header", with_mode(3, text("a,b\r\n0.5,-1e3\r\n\r\n+2, 7.25\r\n")));
+    put(dir / "one", with_mode(1, text("42")));
+}
+
+void image_seeds(const fs::path& dir, const fs::path& tmp) {
+    for (int c = 1; c <= 4; ++c) {
+        ae::io::Image img(5, 3, c);
+        for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 29);
+        const fs::path f = tmp / "seed.png";
+        ae::io::write_png(f.string(), img);
+        put(dir / ("png_c" + std::to_string(c)), file_bytes(f));
+    }
+    // stb writes BMP and JPEG too; the reader handles both.
+    ae::io::Image img(4, 4, 3);
+    for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 11);
+    auto sink = [](void* ctx, void* data, int n) {
+        auto* out = static_cast<Bytes*>(ctx);
+        out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + n);
+    };
+    Bytes bmp, jpg;
+    stbi_write_bmp_to_func(sink, &bmp, img.width, img.height, img.channels, img.pixels.data());
+    stbi_write_jpg_to_func(sink, &jpg, img.width, img.height, img.channels, img.pixels.data(), 90);
+    put(dir / "bmp", bmp);
+    put(dir / "jpg", jpg);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc != 2) {
+        std::cerr << "usage: make_seeds OUT_DIR\n";
+        return 2;
+    }
+    const fs::path out = argv[1];
+    const fs::path tmp = out / "tmp";
+    for (const char* d : {"idx", "model_file", "csv", "image", "tmp"}) fs::create_directories(out / d);
+    try {
+        idx_seeds(out / "idx", tmp);
+        model_seeds(out / "model_file", tmp);
+        csv_seeds(out / "csv");
+        image_seeds(out / "image", tmp);
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << "\n";
+        return 1;
+    }
+    fs::remove_all(tmp);
+    for (const char* d : {"idx", "model_file", "csv", "image"})
+        std::cout << "make_seeds: " << d << ": "
+                  << std::distance(fs::directory_iterator(out / d), fs::directory_iterator{}) << " seeds\n";
+    return 0;
+}

@@ -1,0 +1,170 @@
+// Inputs the fuzzers (fuzz/, scripts/fuzz.sh) or the loader audit found to crash ae or make it
+// allocate without bound, each kept as bytes in this file with the answer ae now gives: an
+// ae::Error subclass naming what was expected and what was found.
+#include "ae/ae.hpp"
+#include "gradient_check.hpp"
+#include "test_support.hpp"
+
+using namespace ae;
+using Catch::Matchers::Contains;
+
+namespace {
+
+using FuzzBytes = std::vector<std::uint8_t>;
+
+void fuzz_regression_put_be32(FuzzBytes& out, std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(std::uint8_t(v >> shift));
+}
+
+// A PNG chunk: length, type, data, CRC (stb does not check the CRC; it is left 0).
+void fuzz_regression_png_chunk(FuzzBytes& out, const char* type, const FuzzBytes& data) {
+    fuzz_regression_put_be32(out, std::uint32_t(data.size()));
+    out.insert(out.end(), type, type + 4);
+    out.insert(out.end(), data.begin(), data.end());
+    fuzz_regression_put_be32(out, 0);
+}
+
+}  // namespace
+
+TEST_CASE("Fuzz regression: a tiny PNG declaring a 16384x16384 RGBA picture is refused before decoding",
+          "[fuzz][image]") {
+    // 57 bytes that ask stb for 1 GiB of pixels.
+    FuzzBytes png{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    FuzzBytes ihdr;
+    fuzz_regression_put_be32(ihdr, 16384);
+    fuzz_regression_put_be32(ihdr, 16384);
+    ihdr.insert(ihdr.end(), {8, 6, 0, 0, 0});  // 8 bits, RGBA, deflate, no filter, not interlaced
+    fuzz_regression_png_chunk(png, "IHDR", ihdr);
+    fuzz_regression_png_chunk(png, "IDAT", {0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01});
+    fuzz_regression_png_chunk(png, "IEND", {});
+    const std::string path = testing::test_path("fuzz_regression", "huge.png");
+    testing::write_bytes(path, png);
+    AE_REQUIRE_THROWS(io::read_image(path), FormatError,
+                      Contains("16384x16384") && Contains("1073741824") && Contains("268435456"));
+    // The limit is the caller's to raise: a 1x1 limit refuses even a small real image.
+    io::Image small(3, 2, 1);
+    const std::string small_path = testing::test_path("fuzz_regression", "small.png");
+    io::write_png(small_path, small);
+    REQUIRE(io::read_image(small_path).width == 3);
+    AE_REQUIRE_THROWS(io::read_image(small_path, 1), FormatError, Contains("3x2") && Contains("at most 1"));
+}
+
+TEST_CASE("Fuzz regression: a CSV file larger than CsvLimits::max_bytes is refused before it is read",
+          "[fuzz][csv]") {
+    const std::string path = testing::test_path("fuzz_regression", "big.csv");
+    const std::string text = "1,2\n3,4\n5,6\n";
+    testing::write_bytes(path, FuzzBytes(text.begin(), text.end()));
+    data::CsvLimits limits;
+    limits.max_bytes = text.size() - 1;
+    AE_REQUIRE_THROWS(data::load_csv_series<float>(path, data::SeriesLayout::series_per_row, false, limits),
+                      FormatError, Contains(std::to_string(text.size()) + " bytes") && Contains("limit"));
+    // One row of many values and many rows of one value both parse to the same layout as before.
+    const auto rows = data::load_csv_series<float>(path, data::SeriesLayout::series_per_row);
+    REQUIRE(rows.values.rows() == 2);
+    REQUIRE(rows.values.cols() == 3);
+    REQUIRE(rows.values(1, 2) == 6.0f);
+    const auto steps = data::load_csv_series<float>(path, data::SeriesLayout::column_per_feature);
+    REQUIRE(steps.shape == Shape{3, 2});
+    REQUIRE(steps.values(3, 0) == 4.0f);  // step 1, feature 1
+}
+
+namespace {
+
+// A model file written by hand: input {in}, a Sequential holding one Dense(units), no weights.
+FuzzBytes fuzz_regression_dense_model_file(std::uint64_t in, const std::string& units) {
+    ByteWriter p;
+    p.u32(1);  // input rank
+    p.u64(in);
+    auto layer = [&](const std::string& type, std::vector<std::pair<std::string, std::string>> config,
+                     std::uint32_t children) {
+        p.u8(model_format::tag_layer);
+        p.string(type);
+        p.string("");  // name
+        p.u8(1);       // trainable
+        p.u32(std::uint32_t(config.size()));
+        for (const auto& [k, v] : config) p.string(k), p.string(v);
+        p.u32(children);
+        p.u32(0);  // links
+    };
+    layer("Sequential", {}, 1);
+    layer("Dense", {{"units", units}, {"activation", "linear"}, {"kernel_initializer", "zeros"}}, 0);
+    p.u32(0);  // parameter count
+    ByteWriter h;
+    h.bytes(model_format::magic, 8);
+    h.u32(model_format::version);
+    h.u32(4);
+    h.u64(p.size());
+    h.u64(Fnv1a64().update(h.data().data(), h.size()).update(p.data().data(), p.size()).value());
+    FuzzBytes file = h.take();
+    file.insert(file.end(), p.data().begin(), p.data().end());
+    return file;
+}
+
+}  // namespace
+
+TEST_CASE("Fuzz regression: a model file whose Dense config asks for terabytes is refused before building",
+          "[fuzz][model_file]") {
+    // Found by fuzz_model_file: ~120 bytes declaring Dense(1310720) on 4194304 inputs made build()
+    // allocate 5.5e12 floats (20 TiB). The file has room for no weights at all.
+    const std::string path = testing::test_path("fuzz_regression", "huge_dense.aem");
+    testing::write_bytes(path, fuzz_regression_dense_model_file(4194304, "1310720"));
+    AE_REQUIRE_THROWS(load<float>(path), FormatError,
+                      Contains("Dense") && Contains("too large") && Contains("5497558138880") && Contains("at most 0"));
+    // Units beyond any Index (a product that overflows an int64) are refused the same way.
+    testing::write_bytes(path, fuzz_regression_dense_model_file(4194304, "9223372036854775807"));
+    AE_REQUIRE_THROWS(load<float>(path), FormatError, Contains("Dense") && Contains("parameters"));
+    // A small model of the same shape that does store its weights still loads.
+    auto model = std::make_shared<Sequential<float>>(
+        Shape{3}, std::vector<LayerPtr<float>>{std::make_shared<Dense<float>>(2, Activation::linear)});
+    const std::string ok_path = testing::test_path("fuzz_regression", "small_dense.aem");
+    save(*model, ok_path);
+    REQUIRE(load<float>(ok_path)->parameters().size() == 2);
+}
+
+TEST_CASE("Fuzz regression: a JPEG Huffman table declaring more than 256 codes is refused before stb reads it",
+          "[fuzz][image]") {
+    // Found by fuzz_image: stb (2022-09-08) wrote one byte per declared code into a 257-byte
+    // array, so 16 code counts of 255 overflowed its decoder state by almost 4 KB.
+    FuzzBytes jpeg{0xFF, 0xD8,               // start of image
+                   0xFF, 0xC4, 0x00, 0x13,   // DHT segment of 19 bytes (17 + 2): the table header only
+                   0x00};                    // DC table 0
+    for (int i = 0; i < 16; ++i) jpeg.push_back(0xFF);  // 16 counts of 255: 4080 codes
+    const std::string path = testing::test_path("fuzz_regression", "huffman.jpg");
+    testing::write_bytes(path, jpeg);
+    AE_REQUIRE_THROWS(io::read_image(path), FormatError,
+                      Contains("Huffman") && Contains("4080") && Contains("at most 256"));
+    // The length field does not hide it: stb reads the table header past a segment that is too short.
+    jpeg[5] = 0x03;
+    testing::write_bytes(path, jpeg);
+    AE_REQUIRE_THROWS(io::read_image(path), FormatError, Contains("4080"));
+    // A real JPEG (stb's own encoder) still reads.
+    io::Image img(4, 3, 3, 200);
+    FuzzBytes real;
+    stbi_write_jpg_to_func(
+        [](void* ctx, void* data, int n) {
+            auto* out = static_cast<FuzzBytes*>(ctx);
+            out->insert(out->end(), static_cast<std::uint8_t*>(data), static_cast<std::uint8_t*>(data) + n);
+        },
+        &real, img.width, img.height, img.channels, img.pixels.data(), 90);
+    testing::write_bytes(path, real);
+    const io::Image back = io::read_image(path);
+    REQUIRE(back.width == 4);
+    REQUIRE(back.height == 3);
+}
+
+TEST_CASE("Fuzz regression: a BMP whose height is negative in stb's reading is refused with both sizes",
+          "[fuzz][image]") {
+    // Found by fuzz_image: the 54-byte header of a 4x4 24-bit BMP with height 0x80000004. stb
+    // reports a negative height, and the size check converted a negative product to unsigned.
+    FuzzBytes bmp{0x42, 0x4d, 0x66, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x36, 0x00, 0x00, 0x00,
+                  0x28, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x80, 0x01, 0x00,
+                  0x18, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+                  0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00};
+    bmp.resize(bmp.size() + 48, 0x5a);  // 4 rows of 4 pixels of 3 bytes
+    const std::string path = testing::test_path("fuzz_regression", "negative.bmp");
+    testing::write_bytes(path, bmp);
+    AE_REQUIRE_THROWS(io::read_image(path), FormatError, Contains("4x-") && Contains("positive"));
+    bmp[25] = 0x00;  // height 4: the same file is a valid image
+    testing::write_bytes(path, bmp);
+    REQUIRE(io::read_image(path).height == 4);
+}
