@@ -84,8 +84,11 @@ bool kill_resume_wait_for_temp(int inotify_fd, int timeout_ms) {
 }
 
 std::vector<Matrix<float>> kill_resume_final_weights(const std::string& folder) {
+    // Hold the model: parameters() returns views into it (a temporary model would be freed
+    // before the loop reads them; ASan found this).
+    const auto model = load<float>(folder + "/final.aem");
     std::vector<Matrix<float>> w;
-    for (auto& p : load<float>(folder + "/final.aem")->parameters()) w.push_back(*p.value);
+    for (auto& p : model->parameters()) w.push_back(*p.value);
     return w;
 }
 

@@ -30,8 +30,8 @@ public:
         ParameterBudget* b = current();
         if (!b) return;
         if (!(scalars <= b->left_))
-            throw FormatError(who + " needs " + number_text(scalars) + " parameters, but " + b->context_ +
-                              " can hold at most " + number_text(b->left_));
+            throw FormatError(who + " is too large: it needs " + number_text(scalars) + " parameters, but " +
+                              b->context_ + " can hold at most " + number_text(b->left_));
         b->left_ -= scalars;
     }
 

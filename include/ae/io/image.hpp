@@ -138,8 +138,11 @@ inline void check_image(const Image& img, const std::string& who) {
 /// each scan, because a progressive JPEG may define tables between scans. It reads only what
 /// is present: a truncated file ends the walk and stb reports it.
 inline void check_jpeg_huffman_tables(const std::vector<std::uint8_t>& b, const std::string& path) {
-    if (b.size() < 2 || b[0] != 0xFF || b[1] != 0xD8) return;  // not a JPEG
-    std::size_t p = 2;
+    // stb takes FF, any number of FF fill bytes, then D8 (start of image) as a JPEG.
+    std::size_t p = 1;
+    while (p < b.size() && b[p] == 0xFF) ++p;
+    if (b.empty() || b[0] != 0xFF || p >= b.size() || b[p] != 0xD8) return;  // not a JPEG
+    ++p;
     while (p + 4 <= b.size()) {
         if (b[p] != 0xFF) {  // entropy-coded data: find the next marker that is not a stuffed 00 or RSTn
             ++p;
@@ -170,6 +173,26 @@ inline void check_jpeg_huffman_tables(const std::vector<std::uint8_t>& b, const 
     }
 }
 
+/// Reject a PNG any of whose chunks claims more bytes than the file has left: stb grows its
+/// buffer to a chunk's declared length before reading it, so 111 bytes declaring a 1.7 GB IDAT
+/// chunk made it allocate 1.7 GB (found by fuzz_image). The walk stops at IEND, as stb does.
+inline void check_png_chunk_lengths(const std::vector<std::uint8_t>& b, const std::string& path) {
+    static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    if (b.size() < 8 || !std::equal(signature, signature + 8, b.begin())) return;  // not a PNG
+    for (std::size_t p = 8; p + 8 <= b.size();) {
+        const std::uint64_t length = std::uint64_t(b[p]) << 24 | std::uint64_t(b[p + 1]) << 16 |
+                                     std::uint64_t(b[p + 2]) << 8 | b[p + 3];
+        const std::string type(reinterpret_cast<const char*>(&b[p + 4]), 4);
+        const std::uint64_t left = b.size() - p - 8;  // after the length and type fields
+        if (length > left)
+            throw FormatError("read_image: cannot decode '" + path + "' as PNG: chunk '" + type + "' at byte " +
+                              std::to_string(p) + " declares " + std::to_string(length) + " bytes, but only " +
+                              std::to_string(left) + " remain");
+        if (type == "IEND") return;
+        p += 12 + std::size_t(length);  // length, type, data, CRC
+    }
+}
+
 }  // namespace detail
 
 /// The largest picture read_image decodes by default, in bytes of 8-bit pixels (width · height ·
@@ -192,6 +215,7 @@ inline Image read_image(const std::string& path, std::size_t max_bytes = default
     if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
         throw FormatError("read_image: cannot decode '" + path + "': file larger than 2 GiB");
     detail::check_jpeg_huffman_tables(bytes, path);  // before stb parses any of it
+    detail::check_png_chunk_lengths(bytes, path);
     int w = 0, h = 0, c = 0;
     if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c)) {
         const char* why = stbi_failure_reason();

@@ -144,9 +144,11 @@ LayerPtr<S> read_model_payload(ByteReader& r, std::uint32_t scalar_size) {
     const auto nodes = read_model_tree(r);
     const auto layers = create_model_layers<S>(nodes, context);
     LayerPtr<S> model = layers[0];
+    // The stored parameter count is read (and checked against the bytes left) before building:
+    // every parameter is stored after it, so no kernel may exceed what then remains.
+    const std::uint64_t count = r.count(r.u32("parameter count"), 20, "parameters");
     try {
         Rng rng(0);  // the initial weights are overwritten below
-        // Every parameter is stored after this point, so no kernel may exceed what remains.
         const ParameterBudget budget(r.remaining() / scalar_size, "the rest of the file");
         model->build(input, rng);
     } catch (const Error& e) {
@@ -160,7 +162,6 @@ LayerPtr<S> read_model_payload(ByteReader& r, std::uint32_t scalar_size) {
 
     // ---- weights
     auto params = model->parameters();
-    const std::uint64_t count = r.count(r.u32("parameter count"), 20, "parameters");
     if (count != params.size())
         r.fail("the file stores " + std::to_string(count) + " parameters, but the rebuilt model has " +
                std::to_string(params.size()));
