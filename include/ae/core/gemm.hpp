@@ -104,11 +104,12 @@ void gemm(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
                          " by " + std::to_string(rhs.rows()) + "×" + std::to_string(rhs.cols()) + " product into a " +
                          std::to_string(dst.rows()) + "×" + std::to_string(dst.cols()) + " destination");
     const Index rows = dst.rows(), cols = dst.cols(), depth = lhs.cols();
-    // Tiny products: a coefficient-wise product, as Eigen itself chooses below this size (and
-    // allocation-free, so the results match Eigen's product exactly).
+    // Tiny products: Eigen's own product, which evaluates them coefficient-wise without
+    // allocating (and with the same rounding as its kernel, so results do not depend on which
+    // side of this threshold a batch falls).
     if (rows + cols + depth < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
-        if (accumulate) dst.noalias() += lhs.lazyProduct(rhs);
-        else dst.noalias() = lhs.lazyProduct(rhs);
+        if (accumulate) dst.noalias() += lhs * rhs;
+        else dst.noalias() = lhs * rhs;
         return;
     }
     if (!accumulate) dst.setZero();  // Eigen's kernel accumulates
