@@ -13,6 +13,8 @@
 #   AE_BENCH_FULL=1     full epochs for every model (default: the slow conv and recurrent models
 #                       train on their first batches only, scaled to a full epoch; see below)
 #   AE_BENCH_BATCHES=N  every model trains on its first N batches only (a quick smoke test)
+#   AE_BENCH_BASELINE   commit whose headers are "before the optimizations" for the quality check
+#                       (default 2b65233, the last commit before the performance work; "none" skips it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export LC_ALL=C
@@ -45,8 +47,23 @@ else
   build=build/release
   cmake --preset release -DAE_BUILD_BENCHMARKS=ON >/dev/null
 fi
-echo "run.sh: building ae_bench, gemm_peak and bench_chart in $build" >&2
-cmake --build "$build" --target ae_bench gemm_peak bench_chart -j 2 >/dev/null
+# The quality check's baseline: the headers of the commit before the optimizations, extracted
+# from git; ae_quality is compiled against them (ae_quality_baseline) and against the current ones.
+baseline="${AE_BENCH_BASELINE:-2b65233}"
+targets=(ae_bench gemm_peak bench_chart)
+if [[ $baseline != none ]]; then
+  base_dir="$build/quality-baseline"
+  rm -rf "$base_dir" && mkdir -p "$base_dir"
+  if git archive "$baseline" include 2>/dev/null | tar -x -C "$base_dir" 2>/dev/null; then
+    cmake -S . -B "$build" -DAE_QUALITY_BASELINE_INCLUDE="$(cd "$base_dir/include" && pwd)" >/dev/null
+    targets+=(ae_quality ae_quality_baseline)
+  else
+    echo "run.sh: cannot read commit $baseline's headers from git: the quality check is skipped" >&2
+    baseline=none
+  fi
+fi
+echo "run.sh: building ${targets[*]} in $build" >&2
+cmake --build "$build" --target "${targets[@]}" -j 2 >/dev/null
 bin="$build/benchmarks"
 logs="$build/bench-logs"
 mkdir -p "$logs"
@@ -114,6 +131,22 @@ t_end=$(date +%s.%N) machine_end=$(machine_ticks) children_end=$(children_ticks)
 # Cores kept busy by other processes on average during the run (0 on a quiet machine).
 others=$(awk -v m="$((machine_end - machine_start))" -v c="$((children_end - children_start))" -v hz="$hz" \
              -v t0="$t_start" -v t1="$t_end" 'BEGIN { o = (m - c) / hz / (t1 - t0); printf "%.2f", o < 0 ? 0 : o }')
+
+# ---- quality: 5 epochs, fixed seeds, validation loss on the test images, current vs baseline.
+# The dense models train on all 60000 images; the slow conv and recurrent ones on the first 12000.
+declare -A quality_images=([conv]=12000 [conv_book]=12000 [lstm]=12000 [gru]=12000)
+if [[ $baseline != none ]]; then
+  for m in "${models[@]}"; do
+    args=("$m" --data "$data" --epochs 5 --threads "$threads")
+    [[ -n ${quality_images[$m]:-} ]] && args+=(--images "${quality_images[$m]}")
+    for side in current baseline; do
+      exe="$bin/ae_quality" && [[ $side == baseline ]] && exe="$bin/ae_quality_baseline"
+      echo "run.sh: $m: quality, $side" >&2
+      "$exe" "${args[@]}" >"$logs/$m.quality.$side.log" 2>&1 ||
+        echo "run.sh: $exe ${args[*]} failed (see $logs/$m.quality.$side.log)" >&2
+    done
+  done
+fi
 
 # ---- RESULTS.md and ratios.png
 out=benchmarks/RESULTS.md
@@ -237,6 +270,23 @@ under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o
     echo
     echo "Speed-up 1 → $threads threads: $(fmt %.2f "$speedup")×."
   fi
+  if [[ $baseline != none ]]; then
+    echo
+    echo "## Quality: validation loss before and after the optimizations"
+    echo
+    echo "\`ae_quality\` trains each model for 5 epochs (same seeds, $threads threads) and evaluates it on the"
+    echo "10000 test images; it is compiled once against the current headers and once against commit"
+    echo "\`$(git rev-parse --short "$baseline" 2>/dev/null || echo "$baseline")\` (before the performance work). Conv and recurrent models train on the first"
+    echo "12000 images."
+    echo
+    echo "| model | validation loss now | before | relative change |"
+    echo "|---|---:|---:|---:|"
+    for m in "${models[@]}"; do
+      a=$(value validation_loss "$logs/$m.quality.current.log") b=$(value validation_loss "$logs/$m.quality.baseline.log")
+      printf '| %s | %s | %s | %s |\n' "$m" "$(fmt %.5f "$a")" "$(fmt %.5f "$b")" \
+        "$(fmt %+.2f%% "$(awk -v a="$a" -v b="$b" 'BEGIN { if (a != "" && b != "" && b != 0) print (a - b) / b * 100 }')")"
+    done
+  fi
   # The issue's acceptance targets, checked against this run's figures.
   echo
   echo "## Issue 6 acceptance targets"
@@ -263,7 +313,17 @@ under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o
     [[ $scaling == 1 ]] && check "vanilla speed-up 1 → $threads threads ≥ 1.6×" "$speedup" ">=" 1.6 "%.2f×"
     check "vanilla peak RSS ≤ 400 MB" "$(value peak_rss_mb "$logs/vanilla.ae.log")" "<=" 400 "%.0f MB"
   fi
-  echo "| validation loss after 5 epochs within 1% of before the optimizations | not measured by this command | n/a |"
+  if [[ $baseline != none ]]; then
+    for m in "${models[@]}"; do
+      rel=$(awk -v a="$(value validation_loss "$logs/$m.quality.current.log")" \
+                -v b="$(value validation_loss "$logs/$m.quality.baseline.log")" \
+                'BEGIN { if (a != "" && b != "" && b != 0) { d = (a - b) / b; printf "%.6g", d < 0 ? -d : d } }')
+      check "$m validation loss after 5 epochs within 1% of the baseline" \
+        "$(awk -v r="$rel" 'BEGIN { if (r != "") printf "%.6g", r * 100 }')" "<=" 1 "%.2f%%"
+    done
+  else
+    echo "| validation loss after 5 epochs within 1% of before the optimizations | skipped (AE_BENCH_BASELINE=none or no git) | n/a |"
+  fi
 } >"$out"
 
 "$bin/bench_chart" "$tsv" benchmarks/ratios.png >/dev/null || echo "run.sh: bench_chart failed" >&2
