@@ -1,4 +1,6 @@
 // docs/visualization.md: a latent-space scatter coloured by label, with a legend.
+#include <cstdio>
+#include <filesystem>
 #include <vector>
 
 #include "ae/ae.hpp"
@@ -15,5 +17,8 @@ int main() {
     }
     // Label k is drawn in palette[k % 10]; the legend lists the labels present.
     ae::io::save_scatter("latent_scatter.png", codings, labels, "Codings by class", "z[0]", "z[1]");
-    return 0;
+
+    const bool ok = std::filesystem::file_size("latent_scatter.png") > 0;
+    std::printf("%s latent_scatter.png written\n", ok ? "ok  " : "FAIL");
+    return ok ? 0 : 1;
 }
