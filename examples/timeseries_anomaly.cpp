@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
     const ae::Index T = args.get_int("steps", 32);
     const ae::Index n_train = args.get_int("train", 4000);
     const int epochs = int(args.get_int("epochs", 60));
-    const ae::Index hidden = args.get_int("hidden", 48);
+    const ae::Index hidden = args.get_int("hidden", 64);
     const ae::Index latent = args.get_int("latent", 16);
     const double percentile = double(args.get_int("percentile", 99));
     const int threads = int(args.get_int("threads", 2));
