@@ -60,7 +60,8 @@ private:
 };
 
 /// The flags every MNIST example takes, with the usual defaults:
-///   --data data/mnist --epochs <default_epochs> --batch-size 256 --threads 2 --seed 42 --out out/<name>
+///   --data data/mnist --epochs <default_epochs> --batch-size <default_batch_size, 256> --threads 2
+///   --seed 42 --out out/<name>
 struct CommonFlags {
     std::string data_dir;
     int epochs;
@@ -70,9 +71,10 @@ struct CommonFlags {
     std::string out;
 };
 
-inline CommonFlags common_flags(Args& args, const std::string& name, int default_epochs) {
+inline CommonFlags common_flags(Args& args, const std::string& name, int default_epochs,
+                                long default_batch_size = 256) {
     return {args.get("data", "data/mnist"),           int(args.get_int("epochs", default_epochs)),
-            args.get_int("batch-size", 256),          int(args.get_int("threads", 2)),
+            args.get_int("batch-size", default_batch_size), int(args.get_int("threads", 2)),
             std::uint64_t(args.get_int("seed", 42)),  args.get("out", "out/" + name)};
 }
 

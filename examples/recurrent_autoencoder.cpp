@@ -3,7 +3,9 @@
 // the images are fed as they are.
 //   encoder: LSTM(100, return_sequences) → LSTM(30)
 //   decoder: RepeatVector(28) → LSTM(100, return_sequences) → TimeDistributed(Dense(28, sigmoid))
-// Adam + BCE. Prints one line per epoch and writes, under --out:
+// Adam + BCE, batch 32 by default (Keras' default, as in the book): the LSTMs need the updates.
+// Batch 256 gives 8× fewer steps per epoch and stalls near the mean image (val BCE 0.17 after 10
+// epochs, against 0.15 after 2 at batch 32). Prints one line per epoch and writes, under --out:
 //   reconstructions.png (originals over reconstructions), loss.png (train/validation).
 #include <cstdio>
 #include <filesystem>
@@ -17,7 +19,7 @@ int main(int argc, char** argv) {
                            "usage: recurrent_autoencoder [--data DIR] [--epochs N] [--batch-size N] [--threads N]\n"
                            "                             [--train N] [--seed N] [--out DIR]\n"
                            "  --train N  use only the first N training images (0: all 60000)");
-    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "recurrent_autoencoder", 2);
+    const auto [data_dir, epochs, batch_size, threads, seed, out] = ae_examples::common_flags(args, "recurrent_autoencoder", 2, 32);
     const long train = args.get_int("train", 0);
     args.done();
 
