@@ -1,6 +1,6 @@
 // Writes the fuzz targets' seed corpora: small valid inputs of every kind each target reads,
 // so fuzzing starts from deep inside the formats rather than from random bytes.
-//   make_seeds OUT_DIR   → OUT_DIR/{idx,model_file,csv,image}/<name>
+//   make_seeds OUT_DIR   → OUT_DIR/{idx,model_file,csv,image,checkpoint,safetensors}/<name>
 // Seeds for fuzz_idx and fuzz_csv begin with the mode byte those targets read first.
 #include <zlib.h>
 
@@ -98,6 +98,105 @@ void model_seeds(const fs::path& dir, const fs::path& tmp) {
     }
 }
 
+// The models of fuzz_checkpoint.cpp (fuzz_ckpt_vanilla, fuzz_ckpt_noisy): keep them in step.
+std::shared_ptr<ae::Sequential<float>> ckpt_vanilla(std::shared_ptr<ae::Optimizer<float>> optimizer = nullptr) {
+    auto model = ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;  // compiled with Adam
+    if (optimizer) model->compile(optimizer, std::make_shared<ae::BinaryCrossEntropy<float>>());
+    return model;
+}
+
+std::shared_ptr<ae::Sequential<float>> ckpt_noisy() {
+    using namespace ae;
+    auto model = std::make_shared<Sequential<float>>(
+        Shape{12}, std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.2),
+                                                std::make_shared<Dense<float>>(8, Activation::relu),
+                                                std::make_shared<Dropout<float>>(0.3),
+                                                std::make_shared<Dense<float>>(12, Activation::sigmoid)},
+        3);
+    model->compile(std::make_shared<Adam<float>>(0.01), std::make_shared<BinaryCrossEntropy<float>>());
+    return model;
+}
+
+// Tiny data in [0, 1]: 12 features × n samples.
+template <class S>
+ae::Matrix<S> seed_data(ae::Index n, int salt) {
+    ae::Matrix<S> x(12, n);
+    for (ae::Index j = 0; j < n; ++j)
+        for (ae::Index i = 0; i < 12; ++i) x(i, j) = S((i * 7 + j * 13 + salt) % 17) / S(16);
+    return x;
+}
+
+// Train for `epochs` epochs with a ModelCheckpoint and keep the last checkpoint as a seed.
+template <class S>
+void checkpoint_seed(const fs::path& dir, const fs::path& tmp, const std::string& name, ae::Sequential<S>& model,
+                     ae::FitOptions<S> options, ae::Index samples) {
+    const fs::path f = tmp / "seed.aec";
+    const ae::Matrix<S> x = seed_data<S>(samples, 0);
+    options.verbose = 0;
+    model.fit(x, x, options, {std::make_shared<ae::ModelCheckpoint<S>>(f.string())});
+    put(dir / name, file_bytes(f));
+}
+
+void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
+    using namespace ae;
+    // 20 samples in batches of 8: what fuzz_checkpoint resumes with for these seeds.
+    checkpoint_seed(dir, tmp, "vanilla_adam_1", *ckpt_vanilla(), {.epochs = 1, .batch_size = 8, .seed = 1}, 20);
+    checkpoint_seed(dir, tmp, "vanilla_adam_2", *ckpt_vanilla(), {.epochs = 2, .batch_size = 8, .seed = 2}, 20);
+    checkpoint_seed(dir, tmp, "noisy_adam_2", *ckpt_noisy(), {.epochs = 2, .batch_size = 8, .seed = 3}, 20);
+    {
+        // A validation set adds a val_loss series to the History.
+        const Matrix<float> val = seed_data<float>(6, 5);
+        checkpoint_seed(dir, tmp, "vanilla_adam_val", *ckpt_vanilla(),
+                        {.epochs = 2, .batch_size = 8, .seed = 4, .validation_data = {val, val}}, 20);
+    }
+    checkpoint_seed(dir, tmp, "vanilla_sgd_momentum", *ckpt_vanilla(std::make_shared<SGD<float>>(0.05, 0.9, true)),
+                    {.epochs = 1, .batch_size = 5, .seed = 5}, 10);
+    {
+        auto model = recipes::vanilla<double>(12, {6}, 3).autoencoder;
+        checkpoint_seed(dir, tmp, "vanilla_double", *model, {.epochs = 1, .batch_size = 4, .seed = 6}, 8);
+    }
+}
+
+// The models of fuzz_safetensors.cpp (FuzzSafetensorsModels): keep them in step.
+void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
+    using namespace ae;
+    const fs::path f = tmp / "seed.safetensors";
+    auto seed = [&](const std::string& name, auto& model, const io::SafetensorsOptions& options = {}) {
+        io::save_safetensors(model, f.string(), options);
+        put(dir / name, file_bytes(f));
+    };
+    io::SafetensorsOptions fused;
+    fused.naming.activations_as_modules = false;
+    seed("vanilla", *recipes::vanilla<float>(12, {6}, 3).autoencoder);
+    seed("vanilla_fused_names", *recipes::vanilla<float>(12, {6}, 3).autoencoder, fused);
+    seed("vanilla_double", *recipes::vanilla<double>(12, {6}, 3).autoencoder);
+    seed("noisy", *ckpt_noisy());
+    seed("lstm", *recipes::recurrent<float>(3, 2, 3, 2).autoencoder);
+    {
+        std::vector<LayerPtr<float>> layers{std::make_shared<GRU<float>>(3, true), std::make_shared<GRU<float>>(2)};
+        Sequential<float> gru(Shape{3, 2}, layers);
+        seed("gru", gru);
+    }
+    seed("convolutional", *recipes::convolutional<float>(Shape{12, 12, 1}, {2, 2, 2}, Shape{2, 2, 2}).autoencoder);
+    {
+        std::vector<LayerPtr<float>> layers{std::make_shared<Conv2D<float>>(2, 3, 1, Padding::same, Activation::relu),
+                                            std::make_shared<Conv2DTranspose<float>>(1, 3, 1, Padding::same),
+                                            std::make_shared<Flatten<float>>(),
+                                            std::make_shared<Dense<float>>(4, Activation::tanh)};
+        Sequential<float> conv_transpose(Shape{4, 4, 1}, layers);
+        seed("conv_transpose", conv_transpose);
+    }
+    // Hand-written: metadata only, and one F64 tensor next to an F32 one.
+    io::Safetensors mixed;
+    mixed.metadata = {{"format", "pt"}, {"note", "\"quoted\" \u00e9"}};
+    mixed.tensors.push_back({"a.weight", "F32", {2, 3}, {1, 2, 3, 4, 5, 6}});
+    mixed.tensors.push_back({"a.bias", "F64", {2}, {0.5, -0.5}});
+    put(dir / "mixed_dtypes", io::safetensors_bytes(mixed));
+    io::Safetensors empty;
+    empty.metadata = {{"format", "pt"}};
+    put(dir / "metadata_only", io::safetensors_bytes(empty));
+}
+
 void csv_seeds(const fs::path& dir) {
     auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
     put(dir / "rows", with_mode(0, text("1,2,3\n4,5,6\n")));
@@ -136,18 +235,22 @@ int main(int argc, char** argv) {
     }
     const fs::path out = argv[1];
     const fs::path tmp = out / "tmp";
-    for (const char* d : {"idx", "model_file", "csv", "image", "tmp"}) fs::create_directories(out / d);
+    const char* const kinds[] = {"idx", "model_file", "csv", "image", "checkpoint", "safetensors"};
+    for (const char* d : kinds) fs::create_directories(out / d);
+    fs::create_directories(tmp);
     try {
         idx_seeds(out / "idx", tmp);
         model_seeds(out / "model_file", tmp);
         csv_seeds(out / "csv");
         image_seeds(out / "image", tmp);
+        checkpoint_seeds(out / "checkpoint", tmp);
+        safetensors_seeds(out / "safetensors", tmp);
     } catch (const std::exception& e) {
         std::cerr << e.what() << "\n";
         return 1;
     }
     fs::remove_all(tmp);
-    for (const char* d : {"idx", "model_file", "csv", "image"})
+    for (const char* d : kinds)
         std::cout << "make_seeds: " << d << ": "
                   << std::distance(fs::directory_iterator(out / d), fs::directory_iterator{}) << " seeds\n";
     return 0;

@@ -15,7 +15,7 @@ root=$(pwd)
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(idx model_file csv image)
+[ ${#targets[@]} -gt 0 ] || targets=(idx model_file csv image checkpoint safetensors)
 
 build=${AE_FUZZ_BUILD:-$root/build/fuzz}
 jobs=${AE_FUZZ_JOBS:-1}
@@ -31,20 +31,25 @@ common=(-std=c++20 -g -I"$root/include" -I/usr/include/eigen3 -I/usr/include/stb
 # minutes to compile).
 stale() { [ ! -x "$1" ] || [ -n "$(find "$root/include" "$root/fuzz" -newer "$1" -print -quit)" ]; }
 
+# The compiles run side by side (each is one process; the model target takes minutes alone).
+pids=()
 if stale "$build/bin/make_seeds"; then
   echo "fuzz.sh: building make_seeds"
-  "$cxx" "${common[@]}" -O1 fuzz/make_seeds.cpp -lz -o "$build/bin/make_seeds"
+  "$cxx" "${common[@]}" -O1 fuzz/make_seeds.cpp -lz -o "$build/bin/make_seeds" &
+  pids+=($!)
 fi
-rm -rf "$build/seeds"
-"$build/bin/make_seeds" "$build/seeds"
 
 for t in "${targets[@]}"; do
   if stale "$build/bin/fuzz_$t"; then
     echo "fuzz.sh: building fuzz_$t"
     "$cxx" "${common[@]}" -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-      -fno-sanitize-recover=all "fuzz/fuzz_$t.cpp" -lz -o "$build/bin/fuzz_$t"
+      -fno-sanitize-recover=all "fuzz/fuzz_$t.cpp" -lz -o "$build/bin/fuzz_$t" &
+    pids+=($!)
   fi
 done
+for pid in "${pids[@]}"; do wait "$pid"; done  # a failed compile stops the script here (set -e)
+rm -rf "$build/seeds"
+"$build/bin/make_seeds" "$build/seeds"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

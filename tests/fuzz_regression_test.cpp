@@ -1,6 +1,8 @@
 // Inputs the fuzzers (fuzz/, scripts/fuzz.sh) or the loader audit found to crash ae or make it
 // allocate without bound, each kept as bytes in this file with the answer ae now gives: an
 // ae::Error subclass naming what was expected and what was found.
+#include <algorithm>
+
 #include "ae/ae.hpp"
 #include "gradient_check.hpp"
 #include "test_support.hpp"
@@ -189,4 +191,43 @@ TEST_CASE("Fuzz regression: a 111-byte PNG whose IDAT chunk declares 1.7 GB is r
     testing::write_bytes(path, png);
     AE_REQUIRE_THROWS(io::read_image(path), FormatError,
                       Contains("IDAT") && Contains("1778384950") && Contains("remain"));
+}
+
+TEST_CASE("Fuzz regression: a checkpoint storing an empty 0 x (2^64 - 1) parameter is refused before allocating",
+          "[fuzz][checkpoint]") {
+    // Found by fuzz_checkpoint: load_checkpoint allocates each stored parameter as rows × cols.
+    // The size check (rows·cols values must fit in the bytes that remain) passes for an empty
+    // matrix whatever the other dimension, so 0 rows × 2^64 - 1 cols reached Eigen as a negative
+    // Index (an assertion failure, or undefined behaviour without assertions).
+    const std::string folder = testing::fresh_dir("fuzz_regression", "checkpoint_dims");
+    const std::string path = folder + "/ckpt.aec";
+    auto model = recipes::vanilla<float>(12, {6}, 3).autoencoder;
+    const Matrix<float> x = testing::manifold_data(12, 20, 1);
+    model->fit(x, x, {.epochs = 1, .batch_size = 8, .verbose = 0}, {std::make_shared<ModelCheckpoint<float>>(path)});
+    REQUIRE(load_checkpoint<float>(path).weights.size() == 8);
+    const FuzzBytes good = read_file_bytes(path);
+
+    // The first parameter's header: its name, then u64 rows and u64 cols.
+    const std::string name = "autoencoder/encoder/dense/kernel";
+    const auto at = std::search(good.begin(), good.end(), name.begin(), name.end());
+    REQUIRE(at != good.end());
+    const std::size_t dims = std::size_t(at - good.begin()) + name.size();
+    auto broken = [&](std::uint64_t rows, std::uint64_t cols) {
+        FuzzBytes b = good;
+        for (int i = 0; i < 8; ++i) b[dims + i] = std::uint8_t(rows >> (8 * i));
+        for (int i = 0; i < 8; ++i) b[dims + 8 + i] = std::uint8_t(cols >> (8 * i));
+        // Reframe: payload length and checksum as a writer would have put them.
+        const std::uint64_t payload = b.size() - 32;
+        for (int i = 0; i < 8; ++i) b[16 + i] = std::uint8_t(payload >> (8 * i));
+        const std::uint64_t sum = Fnv1a64().update(b.data(), 24).update(b.data() + 32, payload).value();
+        for (int i = 0; i < 8; ++i) b[24 + i] = std::uint8_t(sum >> (8 * i));
+        return b;
+    };
+    testing::write_bytes(path, broken(0, UINT64_MAX));
+    AE_REQUIRE_THROWS(load_checkpoint<float>(path), FormatError,
+                      Contains(name) && Contains("0×18446744073709551615") && Contains("at most 2^40"));
+    AE_REQUIRE_THROWS(load<float>(path), FormatError, Contains("at most 2^40"));
+    testing::write_bytes(path, broken(UINT64_MAX, 0));
+    AE_REQUIRE_THROWS(load_checkpoint<double>(path), FormatError,
+                      Contains("18446744073709551615×0") && Contains("at most 2^40"));
 }

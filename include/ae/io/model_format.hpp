@@ -213,6 +213,10 @@ inline Shape read_input_shape(ByteReader& r) {
     return Shape(std::move(dims));
 }
 
+// Largest rows or cols of a stored matrix (as for input dimensions): checked even when the
+// matrix is empty, so rows and cols are always valid Index values.
+inline constexpr std::uint64_t max_matrix_dim = std::uint64_t(1) << 40;
+
 // A stored matrix's name and size; its rows·cols values follow (checked to fit in what remains,
 // so the caller may allocate rows × cols at once).
 struct StoredMatrixHeader {
@@ -226,6 +230,10 @@ inline StoredMatrixHeader read_matrix_header(ByteReader& r, const std::string& w
     if (named) h.name = r.string(what + " name");
     h.rows = r.u64(what + " rows");
     h.cols = r.u64(what + " cols");
+    // Each dimension on its own too: an empty matrix (0 × 2^64 - 1) passes the byte count below,
+    // but is not a valid Index pair to allocate (found by fuzz/fuzz_checkpoint.cpp).
+    if (h.rows > max_matrix_dim || h.cols > max_matrix_dim)
+        r.fail(what + " " + param_text(h.name, h.rows, h.cols) + ": expected at most 2^40 rows and 2^40 cols");
     if (h.rows != 0 && h.cols > r.remaining() / scalar_size / h.rows)
         r.fail(what + " " + param_text(h.name, h.rows, h.cols) + " needs " +
                (h.cols > UINT64_MAX / h.rows ? std::string("more than 2^64") : std::to_string(h.rows * h.cols)) +

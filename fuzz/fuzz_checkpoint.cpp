@@ -1,0 +1,94 @@
+// libFuzzer target: the checkpoint reader (io/checkpoint_file.hpp) and fit(resume_from).
+// Input: a checkpoint file. Each input is loaded twice, as fuzz_model_file does:
+//   1. as it is, with load_checkpoint<float>: exercises the header checks (magic, version, scalar
+//      size, length, checksum);
+//   2. with the header repaired (checkpoint magic, version 1, payload length and checksum
+//      recomputed), when the input has at least a header's worth of bytes, so that mutations
+//      reach the parser behind the checksum: load_checkpoint and ae::load (which reads the model
+//      out of a checkpoint). Bit 0 of byte 12 (the scalar size field) picks double for load 2,
+//      bit 1 sets the field to 8 (else 4).
+// A float checkpoint that loads is then resumed the way a killed run is: fit(x, x,
+// {.resume_from = path}) on two fixed models (ckpt_vanilla and ckpt_noisy below, the models of
+// make_seeds' checkpoint seeds) for one more epoch, with x holding as many samples as the
+// checkpoint's sample order (up to 256) and its batch size, so resume_fit's checks pass and
+// restore_checkpoint and a few training steps run on the restored state.
+#include <climits>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "ae/ae.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+void fuzz_ckpt_put_u64(std::uint8_t* p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = std::uint8_t(v >> (8 * i));
+}
+
+// Keep these two in step with make_seeds.cpp (checkpoint_seeds).
+std::shared_ptr<ae::Sequential<float>> fuzz_ckpt_vanilla() {
+    return ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;  // Adam, binary cross-entropy
+}
+
+std::shared_ptr<ae::Sequential<float>> fuzz_ckpt_noisy() {
+    using namespace ae;
+    auto model = std::make_shared<Sequential<float>>(
+        Shape{12}, std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.2),
+                                                std::make_shared<Dense<float>>(8, Activation::relu),
+                                                std::make_shared<Dropout<float>>(0.3),
+                                                std::make_shared<Dense<float>>(12, Activation::sigmoid)},
+        3);
+    model->compile(std::make_shared<Adam<float>>(0.01), std::make_shared<BinaryCrossEntropy<float>>());
+    return model;
+}
+
+void fuzz_ckpt_resume(const std::string& path, const ae::Checkpoint<float>& c) {
+    if (c.order.size() > 256) return;
+    ae::Matrix<float> x(12, ae::Index(c.order.size()));
+    for (ae::Index j = 0; j < x.cols(); ++j)
+        for (ae::Index i = 0; i < 12; ++i) x(i, j) = float((i * 7 + j * 13) % 17) / 16.0f;
+    ae::FitOptions<float> options;
+    options.epochs = c.epochs_done < INT_MAX ? c.epochs_done + 1 : c.epochs_done;
+    options.batch_size = c.batch_size;
+    options.verbose = 0;
+    options.resume_from = path;
+    for (auto make : {fuzz_ckpt_vanilla, fuzz_ckpt_noisy}) {
+        auto model = make();
+        ae_fuzz::expect_ae_errors_only([&] { (void)model->fit(x, x, options); });
+    }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string& path = ae_fuzz::scratch_path("checkpoint", ".aec");
+    ae_fuzz::write_scratch(path, data, size);
+    ae_fuzz::expect_ae_errors_only([&] { (void)ae::load_checkpoint<float>(path); });
+
+    constexpr std::size_t header = ae::model_format::header_size;
+    if (size < header) return 0;
+    std::vector<std::uint8_t> file(data, data + size);
+    const bool as_double = file[12] & 1;
+    const std::uint8_t scalar_size = (file[12] & 2) ? 8 : 4;
+    std::memcpy(file.data(), ae::checkpoint_format::magic, 8);
+    file[8] = ae::checkpoint_format::version, file[9] = file[10] = file[11] = 0;
+    file[12] = scalar_size, file[13] = file[14] = file[15] = 0;
+    fuzz_ckpt_put_u64(file.data() + 16, size - header);
+    fuzz_ckpt_put_u64(file.data() + 24, ae::Fnv1a64()
+                                            .update(file.data(), header - 8)
+                                            .update(file.data() + header, size - header)
+                                            .value());
+    ae_fuzz::write_scratch(path, file.data(), file.size());
+    if (as_double) {
+        ae_fuzz::expect_ae_errors_only([&] { (void)ae::load_checkpoint<double>(path); });
+        ae_fuzz::expect_ae_errors_only([&] { (void)ae::load<double>(path); });
+        return 0;
+    }
+    std::unique_ptr<ae::Checkpoint<float>> loaded;
+    ae_fuzz::expect_ae_errors_only(
+        [&] { loaded = std::make_unique<ae::Checkpoint<float>>(ae::load_checkpoint<float>(path)); });
+    ae_fuzz::expect_ae_errors_only([&] { (void)ae::load<float>(path); });
+    if (loaded) fuzz_ckpt_resume(path, *loaded);
+    return 0;
+}

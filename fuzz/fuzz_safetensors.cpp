@@ -1,0 +1,66 @@
+// libFuzzer target: the safetensors reader (io/safetensors.hpp).
+// Input: a safetensors file. It is parsed in memory (parse_safetensors); when that succeeds, it
+// is written to the scratch file and loaded (load_safetensors) into each fixed model below (the
+// models of make_seeds' safetensors seeds, so the loads can succeed), twice: with the default
+// options (PyTorch names with activations as modules, strict) and with
+// activations_as_modules = false, strict = false. A load that fails stops at the first tensor
+// that does not fit, so the other models cost little.
+#include <memory>
+#include <vector>
+
+#include "ae/ae.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+// Keep these in step with make_seeds.cpp (safetensors_seeds).
+struct FuzzSafetensorsModels {
+    std::shared_ptr<ae::Layer<float>> vanilla = ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;
+    std::shared_ptr<ae::Layer<double>> vanilla_double = ae::recipes::vanilla<double>(12, {6}, 3).autoencoder;
+    std::shared_ptr<ae::Layer<float>> lstm = ae::recipes::recurrent<float>(3, 2, 3, 2).autoencoder;
+    std::shared_ptr<ae::Layer<float>> gru = std::make_shared<ae::Sequential<float>>(
+        ae::Shape{3, 2}, std::vector<ae::LayerPtr<float>>{std::make_shared<ae::GRU<float>>(3, true),
+                                                          std::make_shared<ae::GRU<float>>(2)});
+    std::shared_ptr<ae::Layer<float>> conv =
+        ae::recipes::convolutional<float>(ae::Shape{12, 12, 1}, {2, 2, 2}, ae::Shape{2, 2, 2}).autoencoder;
+    std::shared_ptr<ae::Layer<float>> conv_transpose = std::make_shared<ae::Sequential<float>>(
+        ae::Shape{4, 4, 1},
+        std::vector<ae::LayerPtr<float>>{
+            std::make_shared<ae::Conv2D<float>>(2, 3, 1, ae::Padding::same, ae::Activation::relu),
+            std::make_shared<ae::Conv2DTranspose<float>>(1, 3, 1, ae::Padding::same),
+            std::make_shared<ae::Flatten<float>>(), std::make_shared<ae::Dense<float>>(4, ae::Activation::tanh)});
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::vector<std::uint8_t> bytes(data, data + size);
+    bool parsed = false;
+    ae_fuzz::expect_ae_errors_only([&] {
+        const ae::io::Safetensors s = ae::io::parse_safetensors(bytes, "fuzz input");
+        // A successful parse must be self-consistent: each tensor holds its shape's elements.
+        for (const auto& t : s.tensors) {
+            std::uint64_t count = 1;
+            for (std::uint64_t d : t.shape) count *= d;
+            if (count != t.values.size() || (t.dtype != "F32" && t.dtype != "F64")) std::abort();
+        }
+        parsed = true;
+    });
+    if (!parsed) return 0;
+
+    static FuzzSafetensorsModels models;
+    const std::string& path = ae_fuzz::scratch_path("safetensors", ".safetensors");
+    ae_fuzz::write_scratch(path, data, size);
+    ae::io::SafetensorsOptions loose;
+    loose.naming.activations_as_modules = false;
+    loose.strict = false;
+    for (const ae::io::SafetensorsOptions& options : {ae::io::SafetensorsOptions{}, loose}) {
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.vanilla, path, options); });
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.vanilla_double, path, options); });
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.lstm, path, options); });
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.gru, path, options); });
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.conv, path, options); });
+        ae_fuzz::expect_ae_errors_only([&] { ae::io::load_safetensors(*models.conv_transpose, path, options); });
+    }
+    return 0;
+}
