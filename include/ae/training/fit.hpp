@@ -18,6 +18,7 @@
 #include <numeric>
 #include <string>
 
+#include "ae/core/parallel.hpp"
 #include "ae/io/checkpoint_file.hpp"
 #include "ae/models/sequential.hpp"
 
@@ -52,11 +53,15 @@ void check_finite(const Matrix<S>& m, const std::string& where) {
                                   " (FitOptions::check_finite_inputs = false skips this check)");
 }
 
-// Copy the columns order[start, start + n) of src into dst.
+// Copy the columns order[start, start + n) of src into dst. The columns sit at random places in
+// the data set, so the copy waits on memory; two threads keep twice as many loads in flight
+// (weighed as 8 FLOPs per value so that an MNIST batch, 784 × 256, is split).
 template <class S>
 void gather_columns(const Matrix<S>& src, const std::vector<Index>& order, Index start, Index n, Matrix<S>& dst) {
     ensure_size(dst, src.rows(), n);
-    for (Index j = 0; j < n; ++j) dst.col(j) = src.col(order[std::size_t(start + j)]);
+    parallel_for(n, 8.0 * double(src.rows()) * double(n), [&](Index c, Index m) {
+        for (Index j = c; j < c + m; ++j) dst.col(j) = src.col(order[std::size_t(start + j)]);
+    });
 }
 }  // namespace detail
 
