@@ -8,7 +8,7 @@
 //      out of a checkpoint). Bit 0 of byte 12 (the scalar size field) picks double for load 2,
 //      bit 1 sets the field to 8 (else 4).
 // A float checkpoint that loads is then resumed the way a killed run is: fit(x, x,
-// {.resume_from = path}) on two fixed models (ckpt_vanilla and ckpt_noisy below, the models of
+// {.resume_from = path}) on two fixed models (vanilla_model and noisy_model in fuzz_models.hpp, the models of
 // make_seeds' checkpoint seeds) for one more epoch, with x holding as many samples as the
 // checkpoint's sample order (up to 256) and its batch size, so resume_fit's checks pass and
 // restore_checkpoint and a few training steps run on the restored state.
@@ -18,30 +18,11 @@
 #include <vector>
 
 #include "ae/ae.hpp"
+#include "fuzz_models.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
 
-void fuzz_ckpt_put_u64(std::uint8_t* p, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) p[i] = std::uint8_t(v >> (8 * i));
-}
-
-// Keep these two in step with make_seeds.cpp (checkpoint_seeds).
-std::shared_ptr<ae::Sequential<float>> fuzz_ckpt_vanilla() {
-    return ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;  // Adam, binary cross-entropy
-}
-
-std::shared_ptr<ae::Sequential<float>> fuzz_ckpt_noisy() {
-    using namespace ae;
-    auto model = std::make_shared<Sequential<float>>(
-        Shape{12}, std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.2),
-                                                std::make_shared<Dense<float>>(8, Activation::relu),
-                                                std::make_shared<Dropout<float>>(0.3),
-                                                std::make_shared<Dense<float>>(12, Activation::sigmoid)},
-        3);
-    model->compile(std::make_shared<Adam<float>>(0.01), std::make_shared<BinaryCrossEntropy<float>>());
-    return model;
-}
 
 void fuzz_ckpt_resume(const std::string& path, const ae::Checkpoint<float>& c) {
     if (c.order.size() > 256) return;
@@ -53,7 +34,7 @@ void fuzz_ckpt_resume(const std::string& path, const ae::Checkpoint<float>& c) {
     options.batch_size = c.batch_size;
     options.verbose = 0;
     options.resume_from = path;
-    for (auto make : {fuzz_ckpt_vanilla, fuzz_ckpt_noisy}) {
+    for (auto make : {ae_fuzz::vanilla_model<float>, ae_fuzz::noisy_model}) {
         auto model = make();
         ae_fuzz::expect_ae_errors_only([&] { (void)model->fit(x, x, options); });
     }
@@ -74,8 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(file.data(), ae::checkpoint_format::magic, 8);
     file[8] = ae::checkpoint_format::version, file[9] = file[10] = file[11] = 0;
     file[12] = scalar_size, file[13] = file[14] = file[15] = 0;
-    fuzz_ckpt_put_u64(file.data() + 16, size - header);
-    fuzz_ckpt_put_u64(file.data() + 24, ae::Fnv1a64()
+    ae_fuzz::put_u64_le(file.data() + 16, size - header);
+    ae_fuzz::put_u64_le(file.data() + 24, ae::Fnv1a64()
                                             .update(file.data(), header - 8)
                                             .update(file.data() + header, size - header)
                                             .value());

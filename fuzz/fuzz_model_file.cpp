@@ -12,11 +12,6 @@
 #include "ae/io/model_file.hpp"
 #include "fuzz_support.hpp"
 
-namespace {
-void fuzz_model_put_u64(std::uint8_t* p, std::uint64_t v) {
-    for (int i = 0; i < 8; ++i) p[i] = std::uint8_t(v >> (8 * i));
-}
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string& path = ae_fuzz::scratch_path("model", ".aem");
@@ -31,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::memcpy(file.data(), ae::model_format::magic, 8);
     file[8] = ae::model_format::version, file[9] = file[10] = file[11] = 0;
     file[12] = scalar_size, file[13] = file[14] = file[15] = 0;
-    fuzz_model_put_u64(file.data() + 16, size - header);
-    fuzz_model_put_u64(file.data() + 24, ae::Fnv1a64()
+    ae_fuzz::put_u64_le(file.data() + 16, size - header);
+    ae_fuzz::put_u64_le(file.data() + 24, ae::Fnv1a64()
                                              .update(file.data(), header - 8)
                                              .update(file.data() + header, size - header)
                                              .value());

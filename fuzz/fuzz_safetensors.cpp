@@ -9,26 +9,20 @@
 #include <vector>
 
 #include "ae/ae.hpp"
+#include "fuzz_models.hpp"
 #include "fuzz_support.hpp"
 
 namespace {
 
-// Keep these in step with make_seeds.cpp (safetensors_seeds).
+// make_seeds.cpp saves its safetensors seeds from these same models (fuzz_models.hpp).
 struct FuzzSafetensorsModels {
-    std::shared_ptr<ae::Layer<float>> vanilla = ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;
-    std::shared_ptr<ae::Layer<double>> vanilla_double = ae::recipes::vanilla<double>(12, {6}, 3).autoencoder;
+    std::shared_ptr<ae::Layer<float>> vanilla = ae_fuzz::vanilla_model<float>();
+    std::shared_ptr<ae::Layer<double>> vanilla_double = ae_fuzz::vanilla_model<double>();
     std::shared_ptr<ae::Layer<float>> lstm = ae::recipes::recurrent<float>(3, 2, 3, 2).autoencoder;
-    std::shared_ptr<ae::Layer<float>> gru = std::make_shared<ae::Sequential<float>>(
-        ae::Shape{3, 2}, std::vector<ae::LayerPtr<float>>{std::make_shared<ae::GRU<float>>(3, true),
-                                                          std::make_shared<ae::GRU<float>>(2)});
+    std::shared_ptr<ae::Layer<float>> gru = ae_fuzz::gru_model();
     std::shared_ptr<ae::Layer<float>> conv =
         ae::recipes::convolutional<float>(ae::Shape{12, 12, 1}, {2, 2, 2}, ae::Shape{2, 2, 2}).autoencoder;
-    std::shared_ptr<ae::Layer<float>> conv_transpose = std::make_shared<ae::Sequential<float>>(
-        ae::Shape{4, 4, 1},
-        std::vector<ae::LayerPtr<float>>{
-            std::make_shared<ae::Conv2D<float>>(2, 3, 1, ae::Padding::same, ae::Activation::relu),
-            std::make_shared<ae::Conv2DTranspose<float>>(1, 3, 1, ae::Padding::same),
-            std::make_shared<ae::Flatten<float>>(), std::make_shared<ae::Dense<float>>(4, ae::Activation::tanh)});
+    std::shared_ptr<ae::Layer<float>> conv_transpose = ae_fuzz::conv_transpose_model();
 };
 
 }  // namespace

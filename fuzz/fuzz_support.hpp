@@ -17,6 +17,11 @@
 
 namespace ae_fuzz {
 
+/// Write v as 8 little-endian bytes at p (the u64 fields of ae's file headers).
+inline void put_u64_le(std::uint8_t* p, std::uint64_t v) {
+    for (int i = 0; i < 8; ++i) p[i] = std::uint8_t(v >> (8 * i));
+}
+
 /// The scratch file of this process: $TMPDIR (or /tmp)/ae-fuzz-<tag>-<pid><suffix>.
 inline const std::string& scratch_path(const char* tag, const char* suffix = "") {
     static const std::string path = [&] {

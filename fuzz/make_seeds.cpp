@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ae/ae.hpp"
+#include "fuzz_models.hpp"
 
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
@@ -98,22 +99,10 @@ void model_seeds(const fs::path& dir, const fs::path& tmp) {
     }
 }
 
-// The models of fuzz_checkpoint.cpp (fuzz_ckpt_vanilla, fuzz_ckpt_noisy): keep them in step.
+// The checkpoint and safetensors seeds come from fuzz_models.hpp, the fuzz targets' own models.
 std::shared_ptr<ae::Sequential<float>> ckpt_vanilla(std::shared_ptr<ae::Optimizer<float>> optimizer = nullptr) {
-    auto model = ae::recipes::vanilla<float>(12, {6}, 3).autoencoder;  // compiled with Adam
+    auto model = ae_fuzz::vanilla_model<float>();  // compiled with Adam
     if (optimizer) model->compile(optimizer, std::make_shared<ae::BinaryCrossEntropy<float>>());
-    return model;
-}
-
-std::shared_ptr<ae::Sequential<float>> ckpt_noisy() {
-    using namespace ae;
-    auto model = std::make_shared<Sequential<float>>(
-        Shape{12}, std::vector<LayerPtr<float>>{std::make_shared<GaussianNoise<float>>(0.2),
-                                                std::make_shared<Dense<float>>(8, Activation::relu),
-                                                std::make_shared<Dropout<float>>(0.3),
-                                                std::make_shared<Dense<float>>(12, Activation::sigmoid)},
-        3);
-    model->compile(std::make_shared<Adam<float>>(0.01), std::make_shared<BinaryCrossEntropy<float>>());
     return model;
 }
 
@@ -142,7 +131,7 @@ void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
     // 20 samples in batches of 8: what fuzz_checkpoint resumes with for these seeds.
     checkpoint_seed(dir, tmp, "vanilla_adam_1", *ckpt_vanilla(), {.epochs = 1, .batch_size = 8, .seed = 1}, 20);
     checkpoint_seed(dir, tmp, "vanilla_adam_2", *ckpt_vanilla(), {.epochs = 2, .batch_size = 8, .seed = 2}, 20);
-    checkpoint_seed(dir, tmp, "noisy_adam_2", *ckpt_noisy(), {.epochs = 2, .batch_size = 8, .seed = 3}, 20);
+    checkpoint_seed(dir, tmp, "noisy_adam_2", *ae_fuzz::noisy_model(), {.epochs = 2, .batch_size = 8, .seed = 3}, 20);
     {
         // A validation set adds a val_loss series to the History.
         const Matrix<float> val = seed_data<float>(6, 5);
@@ -157,7 +146,6 @@ void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
     }
 }
 
-// The models of fuzz_safetensors.cpp (FuzzSafetensorsModels): keep them in step.
 void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
     using namespace ae;
     const fs::path f = tmp / "seed.safetensors";
@@ -167,25 +155,14 @@ void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
     };
     io::SafetensorsOptions fused;
     fused.naming.activations_as_modules = false;
-    seed("vanilla", *recipes::vanilla<float>(12, {6}, 3).autoencoder);
-    seed("vanilla_fused_names", *recipes::vanilla<float>(12, {6}, 3).autoencoder, fused);
-    seed("vanilla_double", *recipes::vanilla<double>(12, {6}, 3).autoencoder);
-    seed("noisy", *ckpt_noisy());
+    seed("vanilla", *ae_fuzz::vanilla_model<float>());
+    seed("vanilla_fused_names", *ae_fuzz::vanilla_model<float>(), fused);
+    seed("vanilla_double", *ae_fuzz::vanilla_model<double>());
+    seed("noisy", *ae_fuzz::noisy_model());
     seed("lstm", *recipes::recurrent<float>(3, 2, 3, 2).autoencoder);
-    {
-        std::vector<LayerPtr<float>> layers{std::make_shared<GRU<float>>(3, true), std::make_shared<GRU<float>>(2)};
-        Sequential<float> gru(Shape{3, 2}, layers);
-        seed("gru", gru);
-    }
+    seed("gru", *ae_fuzz::gru_model());
     seed("convolutional", *recipes::convolutional<float>(Shape{12, 12, 1}, {2, 2, 2}, Shape{2, 2, 2}).autoencoder);
-    {
-        std::vector<LayerPtr<float>> layers{std::make_shared<Conv2D<float>>(2, 3, 1, Padding::same, Activation::relu),
-                                            std::make_shared<Conv2DTranspose<float>>(1, 3, 1, Padding::same),
-                                            std::make_shared<Flatten<float>>(),
-                                            std::make_shared<Dense<float>>(4, Activation::tanh)};
-        Sequential<float> conv_transpose(Shape{4, 4, 1}, layers);
-        seed("conv_transpose", conv_transpose);
-    }
+    seed("conv_transpose", *ae_fuzz::conv_transpose_model());
     // Hand-written: metadata only, and one F64 tensor next to an F32 one.
     io::Safetensors mixed;
     mixed.metadata = {{"format", "pt"}, {"note", "\"quoted\" \u00e9"}};
