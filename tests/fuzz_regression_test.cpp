@@ -231,3 +231,31 @@ TEST_CASE("Fuzz regression: a checkpoint storing an empty 0 x (2^64 - 1) paramet
     AE_REQUIRE_THROWS(load_checkpoint<double>(path), FormatError,
                       Contains("18446744073709551615×0") && Contains("at most 2^40"));
 }
+
+TEST_CASE("Fuzz regression: a checkpoint claiming 2^31 - 1 epochs done with a one-epoch history is refused at once",
+          "[fuzz][checkpoint]") {
+    // Found by fuzz_checkpoint (a timeout): load_checkpoint rebuilt the History epoch by epoch up
+    // to the stored "epochs done", so 4 bytes set to 2^31 - 1 meant two billion appends (and as
+    // many epochs for a resumed fit to pad every new metric to).
+    const std::string folder = testing::fresh_dir("fuzz_regression", "checkpoint_epochs");
+    const std::string path = folder + "/ckpt.aec";
+    auto model = recipes::vanilla<float>(12, {6}, 3).autoencoder;
+    const Matrix<float> x = testing::manifold_data(12, 20, 1);
+    // batch size 13: the u32 epochs done (1) is followed by the u64 batch size, a unique pattern.
+    model->fit(x, x, {.epochs = 1, .batch_size = 13, .verbose = 0}, {std::make_shared<ModelCheckpoint<float>>(path)});
+    REQUIRE(load_checkpoint<float>(path).history.epochs() == 1);
+    const FuzzBytes good = read_file_bytes(path);
+    const FuzzBytes pattern{1, 0, 0, 0, 13, 0, 0, 0, 0, 0, 0, 0};
+    const auto at = std::search(good.begin(), good.end(), pattern.begin(), pattern.end());
+    REQUIRE(at != good.end());
+    REQUIRE(std::search(at + 1, good.end(), pattern.begin(), pattern.end()) == good.end());
+    FuzzBytes b = good;
+    const std::size_t epochs_at = std::size_t(at - good.begin());
+    b[epochs_at] = 0xff, b[epochs_at + 1] = 0xff, b[epochs_at + 2] = 0xff, b[epochs_at + 3] = 0x7f;
+    const std::uint64_t payload = b.size() - 32;
+    const std::uint64_t sum = Fnv1a64().update(b.data(), 24).update(b.data() + 32, payload).value();
+    for (int i = 0; i < 8; ++i) b[24 + i] = std::uint8_t(sum >> (8 * i));
+    testing::write_bytes(path, b);
+    AE_REQUIRE_THROWS(load_checkpoint<float>(path), FormatError,
+                      Contains("holds 1 epochs of metrics") && Contains("(2147483647)"));
+}

@@ -40,6 +40,7 @@
 // parameter names and shapes, layer Rngs, optimizer type, sample count and batch size) and
 // throws ConfigError naming both sides before changing anything.
 // Saving is atomic (io/atomic_file.hpp): a checkpoint never exists half-written under its name.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <map>
@@ -278,6 +279,14 @@ Checkpoint<S> load_checkpoint(const std::string& path) {
         auto& values = series[name];
         for (std::uint64_t e = 0; e < len; ++e) values.push_back(r.f64("metric value"));
     }
+    // fit logs "loss" every epoch, so the longest metric covers every epoch done. Checking it
+    // also bounds the loop below by the file's size: a few bytes declaring 2^31 epochs with no
+    // history would otherwise append two billion empty epochs.
+    std::uint64_t longest = 0;
+    for (const auto& [name, values] : series) longest = std::max<std::uint64_t>(longest, values.size());
+    if (longest != epochs)
+        r.fail("the history holds " + std::to_string(longest) + " epochs of metrics, expected one per epoch done (" +
+               std::to_string(epochs) + ")");
     for (std::uint32_t e = 0; e < epochs; ++e) {
         EpochLogs logs;
         for (const auto& [name, values] : series)
