@@ -12,4 +12,5 @@ int main() {
     model->build(Shape{784}, rng);  // shapes inferred and checked here
     model->compile(std::make_shared<Adam<>>(1e-3), std::make_shared<BinaryCrossEntropy<>>());
     std::printf("%s", model->summary().c_str());
+    return 0;
 }

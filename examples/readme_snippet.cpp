@@ -19,4 +19,5 @@ int main() {
     ae::io::save_image_grid("reconstructions.png", {&first, &recon}, ae::Shape{28, 28, 1});
     ae::io::save_loss_curves("loss.png", history, "MNIST autoencoder");
     ae::save(*autoencoder, "autoencoder.aemodel");  // reload with ae::load<float>(path)
+    return 0;
 }

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Build every libFuzzer target in fuzz/ (clang++-14, ASan + UBSan) and run each one for a bounded
-# time from the seed corpus that fuzz/make_seeds.cpp generates.
+# time from the seed corpus that fuzz/make_seeds.hpp generates. The targets are fuzz/fuzz_<target>.hpp,
+# all run by one program, fuzz/ae_fuzz.cpp.
 #   scripts/fuzz.sh [seconds_per_target] [target...]      (default: 60 s, every target)
+#   scripts/fuzz.sh --build                               (only build the program)
 # Environment: AE_FUZZ_BUILD (build folder, default build/fuzz), AE_FUZZ_JOBS (parallel fuzzing
 # processes per target, default 1), AE_FUZZ_MALLOC_MB (largest single allocation allowed, 512).
 # Prints one line per target: seconds, executions, corpus size and crashes. Any crash, sanitizer
@@ -12,6 +14,8 @@ shopt -s nullglob
 cd "$(dirname "$0")/.."
 root=$(pwd)
 
+build_only=0
+if [ "${1:-}" = "--build" ]; then build_only=1; shift; fi
 seconds=${1:-60}
 shift || true
 targets=("$@")
@@ -25,31 +29,22 @@ cxx=${AE_FUZZ_CXX:-clang++-14}
 command -v "$cxx" >/dev/null || scripts/install_deps.sh clang-14 libclang-rt-14-dev
 mkdir -p "$build/bin" "$build/crashes"
 
-common=(-std=c++20 -g -I"$root/include" -I/usr/include/eigen3 -I/usr/include/stb
+common=(-std=c++20 -gline-tables-only -I"$root/include" -I/usr/include/eigen3 -I/usr/include/stb
         -DEIGEN_DONT_PARALLELIZE -DAE_HAVE_ZLIB=1 -DAE_HAVE_STB=1)
-# Rebuild a binary only when a header or fuzz source is newer than it (the model target takes
-# minutes to compile).
-stale() { [ ! -x "$1" ] || [ -n "$(find "$root/include" "$root/fuzz" -newer "$1" -print -quit)" ]; }
-
-# The compiles run side by side (each is one process; the model target takes minutes alone).
-pids=()
-if stale "$build/bin/make_seeds"; then
-  echo "fuzz.sh: building make_seeds"
-  "$cxx" "${common[@]}" -O1 fuzz/make_seeds.cpp -lz -o "$build/bin/make_seeds" &
-  pids+=($!)
+# Every target and the seed writer are one program, fuzz/ae_fuzz.cpp (compiled once: the targets
+# share most of the library's model code). It links libFuzzer without its main and calls
+# LLVMFuzzerRunDriver itself; AE_FUZZ_TARGET picks the target. Rebuilt only when a header or fuzz
+# source is newer than it (it takes minutes to compile).
+bin=$build/bin/ae_fuzz
+fuzzer_lib=$("$cxx" -print-runtime-dir)/libclang_rt.fuzzer_no_main-$(uname -m).a
+if [ ! -x "$bin" ] || [ -n "$(find "$root/include" "$root/fuzz" -newer "$bin" -print -quit)" ]; then
+  echo "fuzz.sh: building $bin"
+  "$cxx" "${common[@]}" -O1 -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined \
+    -fno-sanitize-recover=all fuzz/ae_fuzz.cpp "$fuzzer_lib" -lz -o "$bin"
 fi
-
-for t in "${targets[@]}"; do
-  if stale "$build/bin/fuzz_$t"; then
-    echo "fuzz.sh: building fuzz_$t"
-    "$cxx" "${common[@]}" -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
-      -fno-sanitize-recover=all "fuzz/fuzz_$t.cpp" -lz -o "$build/bin/fuzz_$t" &
-    pids+=($!)
-  fi
-done
-for pid in "${pids[@]}"; do wait "$pid"; done  # a failed compile stops the script here (set -e)
+[ "$build_only" -eq 0 ] || exit 0
 rm -rf "$build/seeds"
-"$build/bin/make_seeds" "$build/seeds"
+"$bin" --make-seeds "$build/seeds"
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:allocator_may_return_null=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -68,7 +63,7 @@ for t in "${targets[@]}"; do
   # The first folder (the working corpus) collects new inputs; the seeds are only read.
   parallel=()
   [ "$jobs" -le 1 ] || parallel=(-jobs="$jobs" -workers="$jobs")
-  (cd "$build" && "$build/bin/fuzz_$t" "$corpus" "$build/seeds/$t" -max_total_time="$seconds" -timeout=10 \
+  (cd "$build" && AE_FUZZ_TARGET=$t "$bin" "$corpus" "$build/seeds/$t" -max_total_time="$seconds" -timeout=10 \
     -rss_limit_mb=2048 -malloc_limit_mb="$malloc_mb" -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="$build/crashes/$t-" "${parallel[@]}" >"$log" 2>&1)
   rc=$?

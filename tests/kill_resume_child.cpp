@@ -1,5 +1,6 @@
-// The training run that kill_resume_test.cpp SIGKILLs and resumes (built as its own program).
-//   kill_resume_child <folder> <epochs>
+// The training run that kill_resume_test.cpp SIGKILLs and resumes. It is part of ae_tests (so it
+// costs no compile of its own), started as a child process by tests/main.cpp:
+//   ae_tests --kill-resume-child <folder> <epochs>
 // Trains a small denoising autoencoder with dropout (so layer Rngs matter) with Adam, writing a
 // checkpoint every epoch to <folder>/ckpt-{epoch}.aec (keeping the last 3). It resumes from the
 // newest checkpoint in <folder> if there is one, and saves the final model to <folder>/final.aem.
@@ -14,9 +15,9 @@
 #include "ae/io/checkpoint_file.hpp"
 #include "ae/training/model_checkpoint.hpp"
 
-int main(int argc, char** argv) {
+int kill_resume_child_main(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: %s <folder> <epochs>\n", argv[0]);
+        std::fprintf(stderr, "usage: ae_tests --kill-resume-child <folder> <epochs>\n");
         return 2;
     }
     const std::string folder = argv[1];

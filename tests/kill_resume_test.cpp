@@ -1,5 +1,5 @@
-// Kill and resume: a training run in a child process (kill_resume_child.cpp, whose path CMake
-// passes as AE_KILL_RESUME_CHILD) is SIGKILLed at seeded random moments, some mid-epoch and
+// Kill and resume: a training run in a child process (kill_resume_child.cpp, run as
+// `ae_tests --kill-resume-child`, this same program from /proc/self/exe) is SIGKILLed at seeded random moments, some mid-epoch and
 // some while a checkpoint is being written (right after its temporary file appears, seen with
 // inotify). After every kill each checkpoint under a final name must load, and the newest one
 // must not go backwards; the run is then resumed. Once it finishes, its final weights must be
@@ -28,7 +28,6 @@ using namespace ae;
 using namespace ae::testing;
 namespace fs = std::filesystem;
 
-#ifdef AE_KILL_RESUME_CHILD
 namespace {
 
 constexpr int kill_resume_epochs = 24;
@@ -41,11 +40,13 @@ pid_t kill_resume_spawn(const std::string& folder) {
     posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     posix_spawn_file_actions_adddup2(&actions, 1, 2);
     const std::string epochs = std::to_string(kill_resume_epochs);
-    std::vector<char*> argv{const_cast<char*>(AE_KILL_RESUME_CHILD), const_cast<char*>(folder.c_str()),
+    static const std::string self = fs::read_symlink("/proc/self/exe").string();
+    char child_flag[] = "--kill-resume-child";
+    std::vector<char*> argv{const_cast<char*>(self.c_str()), child_flag, const_cast<char*>(folder.c_str()),
                             const_cast<char*>(epochs.c_str()), nullptr};
     setenv("OMP_NUM_THREADS", "1", 1);
     pid_t pid = -1;
-    const int rc = posix_spawn(&pid, AE_KILL_RESUME_CHILD, &actions, nullptr, argv.data(), environ);
+    const int rc = posix_spawn(&pid, self.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     REQUIRE(rc == 0);
     return pid;
@@ -176,4 +177,3 @@ TEST_CASE("kill and resume: a run SIGKILLed mid-epoch and mid-checkpoint-write r
     REQUIRE(mid_write >= 2);
     REQUIRE(finished_early == 0);
 }
-#endif

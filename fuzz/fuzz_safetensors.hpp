@@ -1,10 +1,11 @@
-// libFuzzer target: the safetensors reader (io/safetensors.hpp).
+// Fuzz target safetensors (run by fuzz/ae_fuzz.cpp): the safetensors reader (io/safetensors.hpp).
 // Input: a safetensors file. It is parsed in memory (parse_safetensors); when that succeeds, it
 // is written to the scratch file and loaded (load_safetensors) into each fixed model below (the
 // models of make_seeds' safetensors seeds, so the loads can succeed), twice: with the default
 // options (PyTorch names with activations as modules, strict) and with
 // activations_as_modules = false, strict = false. A load that fails stops at the first tensor
 // that does not fit, so the other models cost little.
+#pragma once
 #include <memory>
 #include <vector>
 
@@ -12,10 +13,10 @@
 #include "fuzz_models.hpp"
 #include "fuzz_support.hpp"
 
-namespace {
+namespace ae_fuzz::safetensors_detail {
 
 // make_seeds.cpp saves its safetensors seeds from these same models (fuzz_models.hpp).
-struct FuzzSafetensorsModels {
+struct Models {
     std::shared_ptr<ae::Layer<float>> vanilla = ae_fuzz::vanilla_model<float>();
     std::shared_ptr<ae::Layer<double>> vanilla_double = ae_fuzz::vanilla_model<double>();
     std::shared_ptr<ae::Layer<float>> lstm = ae::recipes::recurrent<float>(3, 2, 3, 2).autoencoder;
@@ -25,9 +26,11 @@ struct FuzzSafetensorsModels {
     std::shared_ptr<ae::Layer<float>> conv_transpose = ae_fuzz::conv_transpose_model();
 };
 
-}  // namespace
+}  // namespace ae_fuzz::safetensors_detail
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+namespace ae_fuzz {
+
+inline int fuzz_safetensors(const std::uint8_t* data, std::size_t size) {
     const std::vector<std::uint8_t> bytes(data, data + size);
     bool parsed = false;
     ae_fuzz::expect_ae_errors_only([&] {
@@ -42,7 +45,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     if (!parsed) return 0;
 
-    static FuzzSafetensorsModels models;
+    static safetensors_detail::Models models;
     const std::string& path = ae_fuzz::scratch_path("safetensors", ".safetensors");
     ae_fuzz::write_scratch(path, data, size);
     ae::io::SafetensorsOptions loose;
@@ -58,3 +61,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     return 0;
 }
+
+}  // namespace ae_fuzz

@@ -1,4 +1,4 @@
-// libFuzzer target: the checkpoint reader (io/checkpoint_file.hpp) and fit(resume_from).
+// Fuzz target checkpoint (run by fuzz/ae_fuzz.cpp): the checkpoint reader (io/checkpoint_file.hpp) and fit(resume_from).
 // Input: a checkpoint file. Each input is loaded twice, as fuzz_model_file does:
 //   1. as it is, with load_checkpoint<float>: exercises the header checks (magic, version, scalar
 //      size, length, checksum);
@@ -12,6 +12,7 @@
 // make_seeds' checkpoint seeds) for one more epoch, with x holding as many samples as the
 // checkpoint's sample order (up to 256) and its batch size, so resume_fit's checks pass and
 // restore_checkpoint and a few training steps run on the restored state.
+#pragma once
 #include <climits>
 #include <cstring>
 #include <memory>
@@ -21,10 +22,9 @@
 #include "fuzz_models.hpp"
 #include "fuzz_support.hpp"
 
-namespace {
+namespace ae_fuzz::checkpoint_detail {
 
-
-void fuzz_ckpt_resume(const std::string& path, const ae::Checkpoint<float>& c) {
+inline void resume(const std::string& path, const ae::Checkpoint<float>& c) {
     if (c.order.size() > 256) return;
     ae::Matrix<float> x(12, ae::Index(c.order.size()));
     for (ae::Index j = 0; j < x.cols(); ++j)
@@ -40,9 +40,11 @@ void fuzz_ckpt_resume(const std::string& path, const ae::Checkpoint<float>& c) {
     }
 }
 
-}  // namespace
+}  // namespace ae_fuzz::checkpoint_detail
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+namespace ae_fuzz {
+
+inline int fuzz_checkpoint(const std::uint8_t* data, std::size_t size) {
     const std::string& path = ae_fuzz::scratch_path("checkpoint", ".aec");
     ae_fuzz::write_scratch(path, data, size);
     ae_fuzz::expect_ae_errors_only([&] { (void)ae::load_checkpoint<float>(path); });
@@ -70,6 +72,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     ae_fuzz::expect_ae_errors_only(
         [&] { loaded = std::make_unique<ae::Checkpoint<float>>(ae::load_checkpoint<float>(path)); });
     ae_fuzz::expect_ae_errors_only([&] { (void)ae::load<float>(path); });
-    if (loaded) fuzz_ckpt_resume(path, *loaded);
+    if (loaded) checkpoint_detail::resume(path, *loaded);
     return 0;
 }
+
+}  // namespace ae_fuzz

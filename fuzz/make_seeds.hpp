@@ -1,7 +1,8 @@
 // Writes the fuzz targets' seed corpora: small valid inputs of every kind each target reads,
 // so fuzzing starts from deep inside the formats rather than from random bytes.
-//   make_seeds OUT_DIR   → OUT_DIR/{idx,model_file,csv,image,checkpoint,safetensors}/<name>
+//   ae_fuzz --make-seeds OUT_DIR   → OUT_DIR/{idx,model_file,csv,image,checkpoint,safetensors}/<name>
 // Seeds for fuzz_idx and fuzz_csv begin with the mode byte those targets read first.
+#pragma once
 #include <zlib.h>
 
 #include <cstdio>
@@ -14,26 +15,26 @@
 #include "ae/ae.hpp"
 #include "fuzz_models.hpp"
 
+namespace ae_fuzz::seeds_detail {
+
 namespace fs = std::filesystem;
 using Bytes = std::vector<std::uint8_t>;
 
-namespace {
-
-void put(const fs::path& file, const Bytes& bytes) {
+inline void put(const fs::path& file, const Bytes& bytes) {
     std::ofstream out(file, std::ios::binary | std::ios::trunc);
     out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     if (!out) throw std::runtime_error("make_seeds: cannot write " + file.string());
 }
 
-Bytes with_mode(std::uint8_t mode, const Bytes& body) {
+inline Bytes with_mode(std::uint8_t mode, const Bytes& body) {
     Bytes out{mode};
     out.insert(out.end(), body.begin(), body.end());
     return out;
 }
 
-Bytes file_bytes(const fs::path& p) { return ae::read_file_bytes(p.string()); }
+inline Bytes file_bytes(const fs::path& p) { return ae::read_file_bytes(p.string()); }
 
-void idx_seeds(const fs::path& dir, const fs::path& tmp) {
+inline void idx_seeds(const fs::path& dir, const fs::path& tmp) {
     struct Case {
         const char* name;
         std::vector<std::size_t> dims;
@@ -64,7 +65,7 @@ void save_seed(const fs::path& dir, const fs::path& tmp, const std::string& name
     put(dir / name, file_bytes(f));
 }
 
-void model_seeds(const fs::path& dir, const fs::path& tmp) {
+inline void model_seeds(const fs::path& dir, const fs::path& tmp) {
     using namespace ae;
     save_seed(dir, tmp, "vanilla", *recipes::vanilla<float>(12, {6}, 3).autoencoder);
     save_seed(dir, tmp, "vanilla_double", *recipes::vanilla<double>(6, {4}, 2).autoencoder);
@@ -100,7 +101,7 @@ void model_seeds(const fs::path& dir, const fs::path& tmp) {
 }
 
 // The checkpoint and safetensors seeds come from fuzz_models.hpp, the fuzz targets' own models.
-std::shared_ptr<ae::Sequential<float>> ckpt_vanilla(std::shared_ptr<ae::Optimizer<float>> optimizer = nullptr) {
+inline std::shared_ptr<ae::Sequential<float>> ckpt_vanilla(std::shared_ptr<ae::Optimizer<float>> optimizer = nullptr) {
     auto model = ae_fuzz::vanilla_model<float>();  // compiled with Adam
     if (optimizer) model->compile(optimizer, std::make_shared<ae::BinaryCrossEntropy<float>>());
     return model;
@@ -126,7 +127,7 @@ void checkpoint_seed(const fs::path& dir, const fs::path& tmp, const std::string
     put(dir / name, file_bytes(f));
 }
 
-void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
+inline void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
     using namespace ae;
     // 20 samples in batches of 8: what fuzz_checkpoint resumes with for these seeds.
     checkpoint_seed(dir, tmp, "vanilla_adam_1", *ckpt_vanilla(), {.epochs = 1, .batch_size = 8, .seed = 1}, 20);
@@ -146,7 +147,7 @@ void checkpoint_seeds(const fs::path& dir, const fs::path& tmp) {
     }
 }
 
-void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
+inline void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
     using namespace ae;
     const fs::path f = tmp / "seed.safetensors";
     auto seed = [&](const std::string& name, auto& model, const io::SafetensorsOptions& options = {}) {
@@ -174,14 +175,14 @@ void safetensors_seeds(const fs::path& dir, const fs::path& tmp) {
     put(dir / "metadata_only", io::safetensors_bytes(empty));
 }
 
-void csv_seeds(const fs::path& dir) {
+inline void csv_seeds(const fs::path& dir) {
     auto text = [](const std::string& s) { return Bytes(s.begin(), s.end()); };
     put(dir / "rows", with_mode(0, text("1,2,3\n4,5,6\n")));
     put(dir / "columns_header", with_mode(3, text("a,b\r\n0.5,-1e3\r\n\r\n+2, 7.25\r\n")));
     put(dir / "one", with_mode(1, text("42")));
 }
 
-void image_seeds(const fs::path& dir, const fs::path& tmp) {
+inline void image_seeds(const fs::path& dir, const fs::path& tmp) {
     for (int c = 1; c <= 4; ++c) {
         ae::io::Image img(5, 3, c);
         for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 29);
@@ -203,14 +204,13 @@ void image_seeds(const fs::path& dir, const fs::path& tmp) {
     put(dir / "jpg", jpg);
 }
 
-}  // namespace
+}  // namespace ae_fuzz::seeds_detail
 
-int main(int argc, char** argv) {
-    if (argc != 2) {
-        std::cerr << "usage: make_seeds OUT_DIR\n";
-        return 2;
-    }
-    const fs::path out = argv[1];
+namespace ae_fuzz {
+
+/// Write every target's seeds under out; 0 on success, 1 (with a message) when a write fails.
+inline int make_seeds(const std::filesystem::path& out) {
+    using namespace seeds_detail;
     const fs::path tmp = out / "tmp";
     const char* const kinds[] = {"idx", "model_file", "csv", "image", "checkpoint", "safetensors"};
     for (const char* d : kinds) fs::create_directories(out / d);
@@ -232,3 +232,5 @@ int main(int argc, char** argv) {
                   << std::distance(fs::directory_iterator(out / d), fs::directory_iterator{}) << " seeds\n";
     return 0;
 }
+
+}  // namespace ae_fuzz

@@ -1,9 +1,12 @@
-// libFuzzer target: ae::data::load_csv_series.
+// Fuzz target csv (run by fuzz/ae_fuzz.cpp): ae::data::load_csv_series.
 // Input: one options byte (bit 0: layout column_per_feature, bit 1: header line), then the file.
+#pragma once
 #include "ae/data/sequences.hpp"
 #include "fuzz_support.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+namespace ae_fuzz {
+
+inline int fuzz_csv(const std::uint8_t* data, std::size_t size) {
     if (size == 0) return 0;
     const auto layout =
         (data[0] & 1) ? ae::data::SeriesLayout::column_per_feature : ae::data::SeriesLayout::series_per_row;
@@ -17,3 +20,5 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     });
     return 0;
 }
+
+}  // namespace ae_fuzz
