@@ -49,19 +49,10 @@ inline int fuzz_checkpoint(const std::uint8_t* data, std::size_t size) {
     ae_fuzz::write_scratch(path, data, size);
     ae_fuzz::expect_ae_errors_only([&] { (void)ae::load_checkpoint<float>(path); });
 
-    constexpr std::size_t header = ae::model_format::header_size;
-    if (size < header) return 0;
-    std::vector<std::uint8_t> file(data, data + size);
-    const bool as_double = file[12] & 1;
-    const std::uint8_t scalar_size = (file[12] & 2) ? 8 : 4;
-    std::memcpy(file.data(), ae::checkpoint_format::magic, 8);
-    file[8] = ae::checkpoint_format::version, file[9] = file[10] = file[11] = 0;
-    file[12] = scalar_size, file[13] = file[14] = file[15] = 0;
-    ae_fuzz::put_u64_le(file.data() + 16, size - header);
-    ae_fuzz::put_u64_le(file.data() + 24, ae::Fnv1a64()
-                                            .update(file.data(), header - 8)
-                                            .update(file.data() + header, size - header)
-                                            .value());
+    if (size < ae::model_format::header_size) return 0;
+    bool as_double = false;
+    const std::vector<std::uint8_t> file =
+        ae_fuzz::with_valid_header(data, size, ae::checkpoint_format::magic, ae::checkpoint_format::version, as_double);
     ae_fuzz::write_scratch(path, file.data(), file.size());
     if (as_double) {
         ae_fuzz::expect_ae_errors_only([&] { (void)ae::load_checkpoint<double>(path); });

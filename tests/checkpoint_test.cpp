@@ -59,15 +59,6 @@ void checkpoint_require_same(const std::vector<Matrix<float>>& a, const std::vec
 
 std::vector<std::uint8_t> checkpoint_read_bytes(const std::string& path) { return read_file_bytes(path); }
 
-// Rewrite the header's length and checksum after a payload edit, so only the edit is wrong.
-std::vector<std::uint8_t> checkpoint_reframe(std::vector<std::uint8_t> bytes) {
-    const std::uint64_t payload = bytes.size() - 32;
-    for (int i = 0; i < 8; ++i) bytes[16 + i] = std::uint8_t(payload >> (8 * i));
-    const std::uint64_t sum = Fnv1a64().update(bytes.data(), 24).update(bytes.data() + 32, payload).value();
-    for (int i = 0; i < 8; ++i) bytes[24 + i] = std::uint8_t(sum >> (8 * i));
-    return bytes;
-}
-
 // Set or clear the immutable attribute of a folder (ext4 and most Linux file systems): an
 // immutable folder refuses new entries even for root, which chmod cannot achieve.
 bool checkpoint_set_immutable(const std::string& folder, bool on) {
@@ -338,7 +329,7 @@ TEST_CASE("checkpoint: unknown version, checksum mismatch and hostile sizes name
 
     auto v2 = good;
     v2[8] = 2;
-    write_bytes(bad, checkpoint_reframe(v2));
+    write_bytes(bad, testing::reframe(v2));
     AE_REQUIRE_THROWS(load_checkpoint<float>(bad), FormatError, Contains("version 2") && Contains("expected 1"));
 
     auto flipped = good;
@@ -365,7 +356,7 @@ TEST_CASE("checkpoint: unknown version, checksum mismatch and hostile sizes name
         if (v != 20) continue;
         auto hostile = good;
         for (int i = 0; i < 8; ++i) hostile[at + i] = std::uint8_t((std::uint64_t(1) << 60) >> (8 * i));
-        write_bytes(bad, checkpoint_reframe(hostile));
+        write_bytes(bad, testing::reframe(hostile));
         try {
             load_checkpoint<float>(bad);
         } catch (const FormatError& e) {

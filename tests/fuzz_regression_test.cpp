@@ -216,12 +216,7 @@ TEST_CASE("Fuzz regression: a checkpoint storing an empty 0 x (2^64 - 1) paramet
         FuzzBytes b = good;
         for (int i = 0; i < 8; ++i) b[dims + i] = std::uint8_t(rows >> (8 * i));
         for (int i = 0; i < 8; ++i) b[dims + 8 + i] = std::uint8_t(cols >> (8 * i));
-        // Reframe: payload length and checksum as a writer would have put them.
-        const std::uint64_t payload = b.size() - 32;
-        for (int i = 0; i < 8; ++i) b[16 + i] = std::uint8_t(payload >> (8 * i));
-        const std::uint64_t sum = Fnv1a64().update(b.data(), 24).update(b.data() + 32, payload).value();
-        for (int i = 0; i < 8; ++i) b[24 + i] = std::uint8_t(sum >> (8 * i));
-        return b;
+        return testing::reframe(std::move(b));
     };
     testing::write_bytes(path, broken(0, UINT64_MAX));
     AE_REQUIRE_THROWS(load_checkpoint<float>(path), FormatError,
@@ -252,10 +247,7 @@ TEST_CASE("Fuzz regression: a checkpoint claiming 2^31 - 1 epochs done with a on
     FuzzBytes b = good;
     const std::size_t epochs_at = std::size_t(at - good.begin());
     b[epochs_at] = 0xff, b[epochs_at + 1] = 0xff, b[epochs_at + 2] = 0xff, b[epochs_at + 3] = 0x7f;
-    const std::uint64_t payload = b.size() - 32;
-    const std::uint64_t sum = Fnv1a64().update(b.data(), 24).update(b.data() + 32, payload).value();
-    for (int i = 0; i < 8; ++i) b[24 + i] = std::uint8_t(sum >> (8 * i));
-    testing::write_bytes(path, b);
+    testing::write_bytes(path, testing::reframe(std::move(b)));
     AE_REQUIRE_THROWS(load_checkpoint<float>(path), FormatError,
                       Contains("holds 1 epochs of metrics") && Contains("(2147483647)"));
 }

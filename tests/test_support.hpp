@@ -14,6 +14,7 @@
 
 #include "ae/core/matrix.hpp"
 #include "ae/core/rng.hpp"
+#include "ae/io/binary.hpp"
 
 namespace ae::testing {
 
@@ -60,6 +61,17 @@ inline Matrix<float> manifold_data(Index n, Index samples, std::uint64_t seed, I
     rng.fill_uniform(codes, 0.0, 1.0);
     rng.fill_uniform(mix, 0.0, 1.0);
     return ((mix * codes) / static_cast<float>(dims)).cwiseMin(1.0f);
+}
+
+/// A model file or checkpoint after an edit of its payload, with the 32-byte header's payload
+/// length (bytes 16..23) and checksum (bytes 24..31) rewritten as a writer would have put them,
+/// so that only the edit itself is wrong.
+inline std::vector<std::uint8_t> reframe(std::vector<std::uint8_t> bytes) {
+    const std::uint64_t payload = bytes.size() - 32;
+    for (int i = 0; i < 8; ++i) bytes[16 + i] = std::uint8_t(payload >> (8 * i));
+    const std::uint64_t sum = Fnv1a64().update(bytes.data(), 24).update(bytes.data() + 32, payload).value();
+    for (int i = 0; i < 8; ++i) bytes[24 + i] = std::uint8_t(sum >> (8 * i));
+    return bytes;
 }
 
 inline double sigmoid(double v) { return 1.0 / (1.0 + std::exp(-v)); }
