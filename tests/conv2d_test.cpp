@@ -83,10 +83,13 @@ TEST_CASE("Conv2D: forward equals a direct convolution for every padding, stride
           "[conv2d][forward]") {
     for (const auto& k : conv_cases()) {
         // 0: the default; 3: blocks that split samples; huge: one GEMM for the whole batch.
-        for (Index block : {Index(0), Index(3), Index(1) << 40}) {
-            INFO(label(k) << " block " << block);
+        // Each method: patches, and (for stride 1) the zero-padded input.
+        for (Index block : {Index(0), Index(3), Index(1) << 40})
+        for (ConvMethod method : {ConvMethod::patches, ConvMethod::padded_input}) {
+            INFO(label(k) << " block " << block << " method " << int(method));
             auto layer = make_conv(k);
             layer->set_block_columns(block);
+            layer->set_method(method);
             Md x = random_matrix(k.h * k.w * k.c, 3, 21), y;
             layer->forward(x, y, Mode::inference);
             Md ref = naive_conv2d(k, layer->kernel(), layer->bias(), x);
@@ -110,13 +113,55 @@ TEST_CASE("Conv2D: float forward agrees with the double reference", "[conv2d][fo
 }
 
 TEST_CASE("Conv2D: gradients of input, kernel and bias", "[conv2d][gradient]") {
-    for (const auto& k : conv_cases()) {
-        INFO(label(k));
-        auto layer = make_conv(k, Activation::tanh);
-        layer->set_block_columns(4);
-        auto report = check_layer(*layer, random_matrix(k.h * k.w * k.c, 2, 31));
-        AE_REQUIRE_GRADIENTS(report, 1e-6);
-    }
+    for (const auto& k : conv_cases())
+        for (ConvMethod method : {ConvMethod::patches, ConvMethod::padded_input}) {
+            INFO(label(k) << " method " << int(method));
+            auto layer = make_conv(k, Activation::tanh);
+            layer->set_block_columns(4);
+            layer->set_method(method);
+            auto report = check_layer(*layer, random_matrix(k.h * k.w * k.c, 2, 31));
+            AE_REQUIRE_GRADIENTS(report, 1e-6);
+        }
+}
+
+TEST_CASE("Conv2D: the padded-input method runs where it applies and agrees with patches", "[conv2d][forward]") {
+    // automatic: stride 1 with patch rows of at least 8 scalars (kw·C ≥ 8).
+    auto built = [](Index c, Index filters, Index stride, Padding p) {
+        auto layer = std::make_shared<Conv2D<double>>(filters, 3, stride, p, Activation::tanh);
+        Rng rng(9);
+        layer->build(Shape{12, 10, c}, rng);
+        layer->bias() = random_matrix(filters, 1, 4);
+        return layer;
+    };
+    CHECK(built(16, 1, 1, Padding::same)->uses_padded_input());
+    CHECK(built(3, 8, 1, Padding::valid)->uses_padded_input());
+    CHECK_FALSE(built(2, 8, 1, Padding::same)->uses_padded_input());   // rows of 6 scalars
+    CHECK_FALSE(built(16, 1, 2, Padding::same)->uses_padded_input());  // stride 2
+    auto forced = built(16, 1, 1, Padding::same);
+    forced->set_method(ConvMethod::patches);
+    CHECK_FALSE(forced->uses_padded_input());
+
+    // Forward, dx, dW and db of the two methods on a batch split into several blocks, for the
+    // exercise's shapes (many channels in, one filter out; and the reverse).
+    for (auto [c, filters] : {std::pair<Index, Index>{16, 1}, {1, 16}, {8, 8}})
+        for (Padding p : {Padding::same, Padding::valid}) {
+            INFO("C " << c << " F " << filters << " " << to_string(p));
+            Md x = random_matrix(12 * 10 * c, 40, 12), y[2], dx[2], dw[2], db[2];
+            for (int m = 0; m < 2; ++m) {
+                auto layer = built(c, filters, 1, p);
+                layer->set_method(m == 0 ? ConvMethod::patches : ConvMethod::padded_input);
+                REQUIRE(layer->uses_padded_input() == (m == 1));
+                layer->forward(x, y[m], Mode::training);
+                const Md dy = random_matrix(y[m].rows(), y[m].cols(), 13);
+                layer->backward(dy, dx[m]);
+                dw[m] = *layer->parameters()[0].grad;
+                db[m] = *layer->parameters()[1].grad;
+            }
+            REQUIRE((y[0] - y[1]).cwiseAbs().maxCoeff() < 1e-12);
+            REQUIRE((dx[0] - dx[1]).cwiseAbs().maxCoeff() < 1e-12);
+            REQUIRE((dw[0] - dw[1]).cwiseAbs().maxCoeff() < 1e-10);
+            REQUIRE((db[0] - db[1]).cwiseAbs().maxCoeff() < 1e-10);
+        }
 }
 
 TEST_CASE("Conv2D: gradients through relu, sigmoid and selu", "[conv2d][gradient]") {
@@ -256,9 +301,11 @@ TEST_CASE("Conv2D and Conv2DTranspose: two threads give the same results as one 
         dw = *layer.parameters()[0].grad;
     };
     const int before = num_threads();
-    for (Index stride : {1, 2}) {
-        INFO("stride " << stride);
+    for (Index stride : {1, 2})
+    for (ConvMethod method : {ConvMethod::patches, ConvMethod::padded_input}) {
+        INFO("stride " << stride << " method " << int(method));
         Conv2D<double> conv(3, 3, stride, Padding::same, Activation::tanh);
+        conv.set_method(method);
         Conv2DTranspose<double> tconv(3, 3, stride, Padding::same, Activation::tanh);
         Rng rng(1);
         conv.build(Shape{16, 16, 4}, rng);

@@ -107,7 +107,10 @@ void gemm(Dst&& dst, const Lhs& lhs, const Rhs& rhs, bool accumulate) {
     // Tiny products: Eigen's own product, which evaluates them coefficient-wise without
     // allocating (and with the same rounding as its kernel, so results do not depend on which
     // side of this threshold a batch falls).
-    if (rows + cols + depth < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD) {
+    // One-row products (a Conv2D with one filter, a Dense with one unit) too: Eigen turns them
+    // into a matrix-vector product that reads rhs in place, where the GEMM kernel would first
+    // copy (pack) all of rhs to use it once. No heap: the vector temporaries are on the stack.
+    if (rows + cols + depth < EIGEN_GEMM_TO_COEFFBASED_THRESHOLD || rows == 1) {
         if (accumulate) dst.noalias() += lhs * rhs;
         else dst.noalias() = lhs * rhs;
         return;

@@ -14,14 +14,24 @@
 // convolution of dz with the flipped kernel (patches of kh·kw·F rows instead of kh·kw·C, and
 // no scatter): dx[iy, ix, c] = Σ dz[iy − p' + i', ix − q' + j', f] W[f, (kh−1−i', kw−1−j', c)]
 // with p' = kh − 1 − pad_top, q' = kw − 1 − pad_left.
+// Stride-1 layers whose patch rows are long enough (kw·C ≥ 8) skip the patches altogether:
+// forward and the kernel gradient run as GEMMs over a zero-padded copy of the input
+// (detail/implicit_conv.hpp), and dx is the flipped-kernel convolution, computed the same way
+// when kw·F ≥ 8. set_method() forces one method (the tests compare them).
 #include "ae/core/initializer.hpp"
 #include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/layers/detail/im2col.hpp"
+#include "ae/layers/detail/implicit_conv.hpp"
 #include "ae/layers/padding.hpp"
 #include "ae/models/registry.hpp"
 
 namespace ae {
+
+/// How Conv2D computes its products: through patch matrices (im2col), or, for stride 1, through
+/// strided views of the zero-padded input; automatic picks the second when a patch row has at
+/// least 8 scalars (kw·C ≥ 8), where it measured faster.
+enum class ConvMethod { automatic, patches, padded_input };
 
 template <class S = float>
 class Conv2D : public Layer<S> {
@@ -47,6 +57,11 @@ public:
         const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns(B);
         const int nt = detail::conv_threads(B, B * g_.out_pixels() * K);
         ensure_size(y, F * g_.out_pixels(), B);
+        if (padded_input(g_)) {
+            detail::implicit_conv_forward(g_, W_, b_.data(), x.data(), B, y.data(), pad_, grid_);
+            finish_forward(y);
+            return;
+        }
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
@@ -55,9 +70,7 @@ public:
             gemm(yb, W_, cols, false);
             yb.colwise() += b_.col(0);
         });
-        if (this->keep_logits_) z_ = y;
-        activate_inplace(activation_, y);
-        y_ = &y;
+        finish_forward(y);
     }
 
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
@@ -74,13 +87,19 @@ public:
         const int nt = detail::conv_threads(B, B * P * K);
         const bool need_dx = this->input_grad_needed_;
         if (need_dx) ensure_size(dx, g_.in_size(), B);
-        detail::ensure_capacity(cols_, nt, K * block);
         detail::ensure_scratch(dW_t_, nt, F, K);
         detail::ensure_scratch(db_t_, nt, F, 1);
         for (int t = 0; t < nt; ++t) {
             dW_t_[std::size_t(t)].setZero();
             db_t_[std::size_t(t)].setZero();
         }
+        if (padded_input(g_)) {
+            detail::implicit_conv_kernel_grad(g_, dz.data(), x_->data(), B, dW_t_, db_t_, pad_, grid_, nt);
+            sum_thread_grads(nt);
+            if (need_dx) flipped_input_grad(dz, dx);
+            return;
+        }
+        detail::ensure_capacity(cols_, nt, K * block);
         const bool flipped = need_dx && use_flipped_dx();
         detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
             Eigen::Map<Matrix<S>> cols(cols_[std::size_t(t)].data(), K, n);  // cols: K × n
@@ -94,10 +113,7 @@ public:
             gemm(cols, W_.transpose(), dzb, false);  // K × n
             detail::col2im_block(g_, cols.data(), g0, n, dx.data());
         });
-        for (int t = 0; t < nt; ++t) {
-            dW_ += dW_t_[std::size_t(t)];
-            db_ += db_t_[std::size_t(t)];
-        }
+        sum_thread_grads(nt);
         if (flipped) flipped_input_grad(dz, dx);
     }
 
@@ -145,7 +161,13 @@ public:
     /// GEMM for the whole batch.
     void set_block_columns(Index n) { block_cols_ = n; }
     /// Allow the flipped-kernel input gradient (stride 1, filters < channels); on by default.
+    /// Off also turns off the padded-input method, whose dx is always the flipped convolution.
     void set_flipped_input_grad(bool on) { flip_dx_ = on; }
+    /// Force a method (ConvMethod::automatic by default); padded_input applies to stride 1 only,
+    /// other strides always use patches.
+    void set_method(ConvMethod m) { method_ = m; }
+    /// Whether forward and the kernel gradient run on the zero-padded input (no patches).
+    bool uses_padded_input() const { return padded_input(g_); }
 
 protected:
     Shape do_build(const Shape& in, Rng& rng) override {
@@ -179,6 +201,26 @@ protected:
 private:
     bool use_flipped_dx() const { return flip_dx_ && g_.s_h == 1 && g_.s_w == 1 && filters_ < g_.in_c; }
 
+    // Whether a convolution of geometry g (this layer's, or its flipped input gradient's) runs on
+    // the zero-padded input rather than on patches.
+    bool padded_input(const detail::ConvGeometry& g) const {
+        if (method_ == ConvMethod::patches || !flip_dx_ || !detail::implicit_conv_fits(g)) return false;
+        return method_ == ConvMethod::padded_input || g.k_w * g.in_c >= 8;
+    }
+
+    void finish_forward(Matrix<S>& y) {
+        if (this->keep_logits_) z_ = y;
+        activate_inplace(activation_, y);
+        y_ = &y;
+    }
+
+    void sum_thread_grads(int nt) {
+        for (int t = 0; t < nt; ++t) {
+            dW_ += dW_t_[std::size_t(t)];
+            db_ += db_t_[std::size_t(t)];
+        }
+    }
+
     // dx = flipped-kernel convolution of dz (stride 1): one GEMM per block straight into dx.
     void flipped_input_grad(const Matrix<S>& dz, Matrix<S>& dx) {
         const Index C = g_.in_c, F = filters_, kh = g_.k_h, kw = g_.k_w, K = kh * kw * F;
@@ -197,6 +239,11 @@ private:
             for (Index j = 0; j < kw; ++j)
                 W_flip_.middleCols((i * kw + j) * F, F) =
                     W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
+        if (padded_input(f)) {  // dx = W_flip ⊛ dz on the padded dz, no patches
+            detail::implicit_conv_forward(f, W_flip_, static_cast<const S*>(nullptr), dz.data(), dz.cols(), dx.data(),
+                                          pad_, grid_);
+            return;
+        }
         const Index B = dz.cols(), block = std::min(detail::default_block_columns(K, sizeof(S)), B * f.out_pixels());
         const int nt = detail::conv_threads(B, B * f.out_pixels() * K);
         detail::ensure_capacity(cols_, nt, K * block);
@@ -222,9 +269,10 @@ private:
     detail::ConvGeometry g_;
     Index block_cols_ = 0;
     bool flip_dx_ = true;
+    ConvMethod method_ = ConvMethod::automatic;
     Matrix<S> W_, b_, dW_, db_, W_flip_;
     Matrix<S> z_, dz_;
-    std::vector<Matrix<S>> cols_, dW_t_, db_t_;  // per-thread scratch
+    std::vector<Matrix<S>> cols_, dW_t_, db_t_, pad_, grid_;  // per-thread scratch
     const Matrix<S>* x_ = nullptr;
     const Matrix<S>* y_ = nullptr;
 };

@@ -117,6 +117,16 @@ protected:
 private:
     // y, arg: OH·OW·C for one sample; the window is clipped to the image (padding never wins).
     void pool_sample(const S* x, S* y, Index* arg) const {
+        if (arg)
+            pool_sample_impl<true>(x, y, arg);
+        else
+            pool_sample_impl<false>(x, y, arg);
+    }
+
+    // The channel loops are branch-free (selects), so they vectorize; a strict > keeps the first
+    // maximum on ties.
+    template <bool keep_argmax>
+    void pool_sample_impl(const S* x, S* y, Index* arg) const {
         const Index C = g_.in_c;
         for (Index oy = 0; oy < g_.out_h; ++oy) {
             const Index y0 = std::max<Index>(oy * g_.s_h - g_.pad_top, 0);
@@ -125,20 +135,23 @@ private:
                 const Index x0 = std::max<Index>(ox * g_.s_w - g_.pad_left, 0);
                 const Index x1 = std::min(ox * g_.s_w - g_.pad_left + g_.k_w, g_.in_w);
                 S* out = y + (oy * g_.out_w + ox) * C;
-                Index* a = arg ? arg + (oy * g_.out_w + ox) * C : nullptr;
+                Index* a = keep_argmax ? arg + (oy * g_.out_w + ox) * C : nullptr;
                 const Index first = (y0 * g_.in_w + x0) * C;
-                for (Index c = 0; c < C; ++c) {
-                    out[c] = x[first + c];
-                    if (a) a[c] = first + c;
-                }
+                for (Index c = 0; c < C; ++c) out[c] = x[first + c];
+                if constexpr (keep_argmax)
+                    for (Index c = 0; c < C; ++c) a[c] = first + c;
                 for (Index iy = y0; iy < y1; ++iy)
                     for (Index ix = (iy == y0 ? x0 + 1 : x0); ix < x1; ++ix) {
                         const Index base = (iy * g_.in_w + ix) * C;
-                        for (Index c = 0; c < C; ++c)
-                            if (x[base + c] > out[c]) {
-                                out[c] = x[base + c];
-                                if (a) a[c] = base + c;
+                        const S* v = x + base;
+                        if constexpr (keep_argmax)
+                            for (Index c = 0; c < C; ++c) {
+                                const bool wins = v[c] > out[c];
+                                a[c] = wins ? base + c : a[c];
+                                out[c] = wins ? v[c] : out[c];
                             }
+                        else
+                            for (Index c = 0; c < C; ++c) out[c] = v[c] > out[c] ? v[c] : out[c];
                     }
             }
         }

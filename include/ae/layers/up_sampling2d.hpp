@@ -3,7 +3,7 @@
 //   y[oy, ox, c] = x[oy / sh, ox / sw, c];   backward: dx[iy, ix, c] = Σ of its sh·sw copies' dy.
 #include "ae/core/layer.hpp"
 #include "ae/core/parallel.hpp"
-#include "ae/layers/detail/im2col.hpp"
+#include "ae/layers/detail/short_copy.hpp"
 #include "ae/layers/padding.hpp"
 #include "ae/models/registry.hpp"
 
@@ -31,7 +31,7 @@ public:
                     S* dst = ys + oy * OW * C;
                     for (Index ox = 0; ox < OW; ++ox) {
                         const S* src = row + (ox / size_.w) * C;
-                        std::copy(src, src + C, dst + ox * C);
+                        detail::copy_short(dst + ox * C, src, C);
                     }
                 }
             }
@@ -53,7 +53,7 @@ public:
                     const S* src = dys + oy * OW * C;
                     for (Index ox = 0; ox < OW; ++ox) {
                         S* d = row + (ox / size_.w) * C;
-                        for (Index c = 0; c < C; ++c) d[c] += src[ox * C + c];
+                        detail::add_short(d, src + ox * C, C);
                     }
                 }
             }

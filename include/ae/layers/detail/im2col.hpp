@@ -20,6 +20,7 @@
 #endif
 
 #include "ae/core/matrix.hpp"
+#include "ae/layers/detail/short_copy.hpp"
 
 namespace ae::detail {
 
@@ -34,35 +35,44 @@ struct ConvGeometry {
     Index patch_size() const { return k_h * k_w * in_c; }
 };
 
+/// Walks output columns g0, g0 + 1, ... of a batch in order, keeping the sample and output pixel
+/// without a division per column.
+struct PatchCursor {
+    const ConvGeometry& g;
+    Index b, oy, ox;
+    PatchCursor(const ConvGeometry& geometry, Index g0)
+        : g(geometry), b(g0 / geometry.out_pixels()), oy(g0 % geometry.out_pixels() / geometry.out_w),
+          ox(g0 % geometry.out_w) {}
+    Index y0() const { return oy * g.s_h - g.pad_top; }  // the window's top input row
+    Index x0() const { return ox * g.s_w - g.pad_left; }  // the window's left input column
+    void next() {
+        if (++ox < g.out_w) return;
+        ox = 0;
+        if (++oy < g.out_h) return;
+        oy = 0;
+        ++b;
+    }
+};
+
 /// cols(:, 0..n) = patches of output columns [g0, g0 + n) of the batch x (in_size × B).
 template <class S>
 void im2col_block(const ConvGeometry& g, const S* x, Index g0, Index n, S* cols) {
-    const Index P = g.out_pixels(), K = g.patch_size(), row = g.k_w * g.in_c;
-    for (Index q = 0; q < n; ++q) {
-        const Index col = g0 + q, b = col / P, p = col % P;
-        const Index oy = p / g.out_w, ox = p % g.out_w;
-        const Index y0 = oy * g.s_h - g.pad_top, x0 = ox * g.s_w - g.pad_left;
-        const S* xs = x + b * g.in_size();
+    const Index K = g.patch_size(), C = g.in_c, row = g.k_w * C;
+    PatchCursor at(g, g0);
+    for (Index q = 0; q < n; ++q, at.next()) {
+        const Index y0 = at.y0(), x0 = at.x0();
+        const Index j_lo = std::max<Index>(0, -x0), j_hi = std::min(g.k_w, g.in_w - x0);  // kernel columns inside
+        const S* xs = x + at.b * g.in_size();
         S* out = cols + q * K;
-        const bool full_row = x0 >= 0 && x0 + g.k_w <= g.in_w;
         for (Index i = 0; i < g.k_h; ++i, out += row) {
             const Index iy = y0 + i;
-            if (iy < 0 || iy >= g.in_h) {
-                std::fill(out, out + row, S(0));
-            } else if (full_row) {
-                // An inline vectorized copy: rows are short (3..100 scalars), a memmove call costs more.
-                using Row = Eigen::Matrix<S, Eigen::Dynamic, 1>;
-                Eigen::Map<Row>(out, row) = Eigen::Map<const Row>(xs + (iy * g.in_w + x0) * g.in_c, row);
-            } else {
-                for (Index j = 0; j < g.k_w; ++j) {
-                    const Index ix = x0 + j;
-                    S* o = out + j * g.in_c;
-                    if (ix < 0 || ix >= g.in_w)
-                        std::fill(o, o + g.in_c, S(0));
-                    else
-                        std::copy(xs + (iy * g.in_w + ix) * g.in_c, xs + (iy * g.in_w + ix + 1) * g.in_c, o);
-                }
+            if (iy < 0 || iy >= g.in_h || j_lo >= j_hi) {
+                zero_short(out, row);
+                continue;
             }
+            zero_short(out, j_lo * C);
+            copy_short(out + j_lo * C, xs + (iy * g.in_w + x0 + j_lo) * C, (j_hi - j_lo) * C);
+            zero_short(out + j_hi * C, (g.k_w - j_hi) * C);
         }
     }
 }
@@ -70,29 +80,18 @@ void im2col_block(const ConvGeometry& g, const S* x, Index g0, Index n, S* cols)
 /// The adjoint of im2col_block: dx += scatter of cols(:, 0..n) into the batch dx (in_size × B).
 template <class S>
 void col2im_block(const ConvGeometry& g, const S* cols, Index g0, Index n, S* dx) {
-    const Index P = g.out_pixels(), K = g.patch_size(), row = g.k_w * g.in_c;
-    for (Index q = 0; q < n; ++q) {
-        const Index col = g0 + q, b = col / P, p = col % P;
-        const Index oy = p / g.out_w, ox = p % g.out_w;
-        const Index y0 = oy * g.s_h - g.pad_top, x0 = ox * g.s_w - g.pad_left;
-        S* xs = dx + b * g.in_size();
+    const Index K = g.patch_size(), C = g.in_c, row = g.k_w * C;
+    PatchCursor at(g, g0);
+    for (Index q = 0; q < n; ++q, at.next()) {
+        const Index y0 = at.y0(), x0 = at.x0();
+        const Index j_lo = std::max<Index>(0, -x0), j_hi = std::min(g.k_w, g.in_w - x0);
+        if (j_lo >= j_hi) continue;
+        S* xs = dx + at.b * g.in_size();
         const S* in = cols + q * K;
-        const bool full_row = x0 >= 0 && x0 + g.k_w <= g.in_w;
         for (Index i = 0; i < g.k_h; ++i, in += row) {
             const Index iy = y0 + i;
             if (iy < 0 || iy >= g.in_h) continue;
-            if (full_row) {
-                using Row = Eigen::Matrix<S, Eigen::Dynamic, 1>;
-                Eigen::Map<Row>(xs + (iy * g.in_w + x0) * g.in_c, row) += Eigen::Map<const Row>(in, row);
-            } else {
-                for (Index j = 0; j < g.k_w; ++j) {
-                    const Index ix = x0 + j;
-                    if (ix < 0 || ix >= g.in_w) continue;
-                    S* dst = xs + (iy * g.in_w + ix) * g.in_c;
-                    const S* src = in + j * g.in_c;
-                    for (Index c = 0; c < g.in_c; ++c) dst[c] += src[c];
-                }
-            }
+            add_short(xs + (iy * g.in_w + x0 + j_lo) * C, in + j_lo * C, (j_hi - j_lo) * C);
         }
     }
 }
