@@ -14,10 +14,12 @@
 // convolution of dz with the flipped kernel (patches of kh·kw·F rows instead of kh·kw·C, and
 // no scatter): dx[iy, ix, c] = Σ dz[iy − p' + i', ix − q' + j', f] W[f, (kh−1−i', kw−1−j', c)]
 // with p' = kh − 1 − pad_top, q' = kw − 1 − pad_left.
-// Stride-1 layers whose patch rows are long enough (kw·C ≥ 8) skip the patches altogether:
-// forward and the kernel gradient run as GEMMs over a zero-padded copy of the input
+// Stride-1 layers with long patch rows (kw·C ≥ 8) and few filters (F ≤ 16) skip the patches
+// altogether: forward and the kernel gradient run as GEMMs over a zero-padded copy of the input
 // (detail/implicit_conv.hpp), and dx is the flipped-kernel convolution, computed the same way
-// when kw·F ≥ 8. set_method() forces one method (the tests compare them).
+// when kw·F ≥ 8 and C ≤ 16. With more filters the patches are shared by more outputs and the
+// padded grid's extra columns cost more than the copy (measured on conv_book's 32 and 64
+// filters). set_method() forces one method (the tests compare them).
 #include "ae/core/initializer.hpp"
 #include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
@@ -30,7 +32,8 @@ namespace ae {
 
 /// How Conv2D computes its products: through patch matrices (im2col), or, for stride 1, through
 /// strided views of the zero-padded input; automatic picks the second when a patch row has at
-/// least 8 scalars (kw·C ≥ 8), where it measured faster.
+/// least 8 scalars (kw·C ≥ 8) and there are at most 16 outputs per pixel, where it measured
+/// faster.
 enum class ConvMethod { automatic, patches, padded_input };
 
 template <class S = float>
@@ -57,7 +60,7 @@ public:
         const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns(B);
         const int nt = detail::conv_threads(B, B * g_.out_pixels() * K);
         ensure_size(y, F * g_.out_pixels(), B);
-        if (padded_input(g_)) {
+        if (padded_input(g_, filters_)) {
             detail::implicit_conv_forward(g_, W_, b_.data(), x.data(), B, y.data(), pad_, grid_);
             finish_forward(y);
             return;
@@ -93,7 +96,7 @@ public:
             dW_t_[std::size_t(t)].setZero();
             db_t_[std::size_t(t)].setZero();
         }
-        if (padded_input(g_)) {
+        if (padded_input(g_, filters_)) {
             detail::implicit_conv_kernel_grad(g_, dz.data(), x_->data(), B, dW_t_, db_t_, pad_, grid_, nt);
             sum_thread_grads(nt);
             if (need_dx) flipped_input_grad(dz, dx);
@@ -167,7 +170,7 @@ public:
     /// other strides always use patches.
     void set_method(ConvMethod m) { method_ = m; }
     /// Whether forward and the kernel gradient run on the zero-padded input (no patches).
-    bool uses_padded_input() const { return padded_input(g_); }
+    bool uses_padded_input() const { return padded_input(g_, filters_); }
 
 protected:
     Shape do_build(const Shape& in, Rng& rng) override {
@@ -203,9 +206,9 @@ private:
 
     // Whether a convolution of geometry g (this layer's, or its flipped input gradient's) runs on
     // the zero-padded input rather than on patches.
-    bool padded_input(const detail::ConvGeometry& g) const {
+    bool padded_input(const detail::ConvGeometry& g, Index outputs) const {
         if (method_ == ConvMethod::patches || !flip_dx_ || !detail::implicit_conv_fits(g)) return false;
-        return method_ == ConvMethod::padded_input || g.k_w * g.in_c >= 8;
+        return method_ == ConvMethod::padded_input || (g.k_w * g.in_c >= 8 && outputs <= 16);
     }
 
     void finish_forward(Matrix<S>& y) {
@@ -239,7 +242,7 @@ private:
             for (Index j = 0; j < kw; ++j)
                 W_flip_.middleCols((i * kw + j) * F, F) =
                     W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
-        if (padded_input(f)) {  // dx = W_flip ⊛ dz on the padded dz, no patches
+        if (padded_input(f, C)) {  // dx = W_flip ⊛ dz on the padded dz, no patches
             detail::implicit_conv_forward(f, W_flip_, static_cast<const S*>(nullptr), dz.data(), dz.cols(), dx.data(),
                                           pad_, grid_);
             return;
