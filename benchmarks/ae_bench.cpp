@@ -152,12 +152,14 @@ int main(int argc, char** argv) {
         for (long e = 1; e <= epochs; ++e) times.push_back(h["seconds"][std::size_t(e)] * scale);
         const double spe = median(times);
 
-        // ---- inference: predict (inference mode, no gradients) on the test set, batch 256
+        // ---- inference: predict (inference mode, no gradients) on the test set, batch 256, into
+        // one output matrix for all passes (as torch_bench.py fills one preallocated tensor)
         const ae::Matrix<float>& xt = mnist.test.x;
         std::vector<double> passes;
+        ae::Matrix<float> out;
         for (int p = 0; p <= 3; ++p) {
             const auto t0 = std::chrono::steady_clock::now();
-            ae::Matrix<float> out = model->predict(xt, 256);
+            model->predict(xt, out, 256);
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             if (!out.allFinite()) throw ae::Error("ae_bench: non-finite predictions");
             if (p > 0) passes.push_back(s);

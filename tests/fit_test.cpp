@@ -143,3 +143,41 @@ TEST_CASE("fit: a frozen layer keeps its weights while the rest trains", "[fit][
     REQUIRE(*encoder->layer(0)->parameters()[0].value == frozen_before);
     REQUIRE(*decoder->layer(0)->parameters()[0].value != free_before);
 }
+
+namespace {
+// Predicts on every batch end, as a user's monitoring callback might, into one reused matrix.
+struct PredictEveryBatch : Callback<float> {
+    const Matrix<float>* x = nullptr;
+    Matrix<float> out;
+    int calls = 0;
+    bool on_batch_end(Sequential<float>& model, const TrainingState&) override {
+        model.predict(*x, out, 7);
+        ++calls;
+        return false;
+    }
+};
+}  // namespace
+
+TEST_CASE("predict into a given matrix: same outputs, reused storage, and fit undisturbed by a callback's predict",
+          "[fit][callbacks]") {
+    Matrix<float> x = bar_images(60, 8);
+    auto [e1, d1, plain] = recipes::vanilla<float>(64, {16}, 4, 5);
+    auto [e2, d2, watched] = recipes::vanilla<float>(64, {16}, 4, 5);
+    // predict(x, out) gives what predict(x) returns, and keeps out's storage once it has the shape.
+    Matrix<float> out;
+    watched->predict(x, out, 7);
+    REQUIRE(out == watched->predict(x, 7));
+    const float* storage = out.data();
+    watched->predict(x, out, 7);
+    REQUIRE(out.data() == storage);
+    AE_REQUIRE_THROWS(watched->predict(x, x), ConfigError, Catch::Matchers::Contains("out"));
+    // BCE after a sigmoid trains from the logits. predict needs none and turns them off while it
+    // runs; fit must find them again on the next batch, and train exactly as without the callback.
+    auto spy = std::make_shared<PredictEveryBatch>();
+    spy->x = &x;
+    const auto h1 = plain->fit(x, x, {.epochs = 2, .batch_size = 16, .verbose = 0});
+    const auto h2 = watched->fit(x, x, {.epochs = 2, .batch_size = 16, .verbose = 0}, {spy});
+    REQUIRE(spy->calls == 8);
+    REQUIRE(h1["loss"] == h2["loss"]);
+    REQUIRE(plain->predict(x) == watched->predict(x));
+}

@@ -40,6 +40,10 @@ inline int threads_for(Index n, double work, Index min_items = 1) {
     return int(std::max<Index>(1, std::min<Index>(max_threads(), n / std::max<Index>(min_items, 1))));
 }
 
+/// What threads_for counts for one value read or written by a memory-bound kernel (a copy, a
+/// zeroing): a value from memory takes about as long as 10 FLOPs of a GEMM, or more.
+inline constexpr double memory_cost = 10.0;
+
 /// Run fn(begin, count) on contiguous ranges covering [0, n), one range per thread, and return
 /// when all are done. Ranges are split at multiples of `align` (e.g. 16 columns: whole SIMD
 /// packets for element-wise kernels over columns of contiguous data).
@@ -81,6 +85,22 @@ double parallel_sum(Index n, double work, F&& fn, Index align = 1) {
     double total = 0;
     for (int t = 0; t < nt_max; ++t) total += partial[std::size_t(t)];
     return total;
+}
+
+/// dst = src.middleCols(start, n), on ae's threads; dst is sized to src.rows() × n (no allocation
+/// once it has that size).
+template <class S>
+void copy_columns(const Matrix<S>& src, Index start, Index n, Matrix<S>& dst) {
+    ensure_size(dst, src.rows(), n);
+    parallel_for(n, memory_cost * double(src.rows()) * double(n),
+                 [&](Index c, Index m) { dst.middleCols(c, m) = src.middleCols(start + c, m); });
+}
+
+/// dst.middleCols(start, src.cols()) = src, on ae's threads (dst already holds those columns).
+template <class S>
+void paste_columns(const Matrix<S>& src, Matrix<S>& dst, Index start) {
+    parallel_for(src.cols(), memory_cost * double(src.size()),
+                 [&](Index c, Index m) { dst.middleCols(start + c, m) = src.middleCols(c, m); });
 }
 
 } // namespace ae

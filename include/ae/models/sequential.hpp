@@ -176,6 +176,13 @@ public:
     /// Outputs for every column of x, in inference mode, batch by batch. Safe to call from
     /// several threads on one model (serialised by a mutex; see the top of this file).
     Matrix<S> predict(const Matrix<S>& x, Index batch_size = 256) {
+        Matrix<S> out;
+        predict(x, out, batch_size);
+        return out;
+    }
+    /// The same into `out`, sized to outputs × x.cols() (no allocation when it already has that
+    /// shape: for calling predict in a loop). out must not be x.
+    void predict(const Matrix<S>& x, Matrix<S>& out, Index batch_size = 256) {
         const std::lock_guard<std::mutex> lock(inference_mutex_);
         check_built("predict");
         if (batch_size <= 0) throw ConfigError("predict: expected batch_size > 0, got " + std::to_string(batch_size));
@@ -183,15 +190,22 @@ public:
             throw ShapeError(this->describe() + "::predict: expected input of " +
                              std::to_string(this->input_shape().size()) + " features per sample, got " +
                              std::to_string(x.rows()));
-        Matrix<S> out(this->output_shape().size(), x.cols());
+        if (&out == &x) throw ConfigError("predict: out must be another matrix than the input x");
+        ensure_size(out, this->output_shape().size(), x.cols());
+        // No logits are needed here; fit's own setting comes back afterwards (a callback may predict).
+        const bool keep_logits = this->keep_logits_;
+        set_keep_logits(false);
+        struct Restore {
+            Sequential* model;
+            bool keep;
+            ~Restore() { model->set_keep_logits(keep); }
+        } restore{this, keep_logits};
         for (Index start = 0; start < x.cols(); start += batch_size) {
             const Index n = std::min(batch_size, x.cols() - start);
-            ensure_size(batch_x_, x.rows(), n);
-            batch_x_ = x.middleCols(start, n);
+            copy_columns(x, start, n, batch_x_);
             forward(batch_x_, batch_y_, Mode::inference);
-            out.middleCols(start, n) = batch_y_;
+            paste_columns(batch_y_, out, start);
         }
-        return out;
     }
 
     // ---------------------------------------------------------------- training (training/fit.hpp)

@@ -10,8 +10,8 @@
 
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
-#include "ae/core/parallel.hpp"
 #include "ae/core/param.hpp"
+#include "ae/core/param_schedule.hpp"
 
 namespace ae {
 
@@ -44,22 +44,11 @@ public:
         }
         ++iterations_;
         begin_step();
-        // Parameters are independent: threads take them largest first (a dynamic schedule keeps
-        // both busy when one kernel dwarfs the biases). Each update is the same on any thread.
-        if (by_size_.size() != params.size()) plan_order(params);
-        auto update_param = [&](std::size_t k) {
-            const std::size_t i = by_size_[k];
+        // Parameters are independent (core/param_schedule.hpp); each update is the same on any thread.
+        if (!schedule_.planned_for(params)) schedule_.plan(params);
+        schedule_.run(10.0, [&](std::size_t i) {
             if (params[i].trainable) update(*params[i].value, *params[i].grad, state_[i]);
-        };
-        const int threads = threads_for(Index(params.size()), 10.0 * elements_);
-        if (threads <= 1) {  // no OpenMP region at all: even a serial one allocates in libgomp
-            for (std::size_t k = 0; k < by_size_.size(); ++k) update_param(k);
-            return;
-        }
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(threads) schedule(dynamic, 1)
-        for (std::size_t k = 0; k < by_size_.size(); ++k) update_param(k);
-#endif
+        });
     }
 
     double learning_rate() const { return lr_; }
@@ -73,7 +62,7 @@ public:
     /// Forget all state (moments, step count).
     void reset() {
         state_.clear();
-        by_size_.clear();
+        schedule_ = {};
         iterations_ = 0;
     }
 
@@ -113,19 +102,7 @@ protected:
 private:
     long long iterations_ = 0;
     std::vector<std::vector<Matrix<S>>> state_;
-    // Parameter indices, largest first, and their total size: fixed after the first step.
-    void plan_order(const std::vector<Param<S>>& params) {
-        by_size_.resize(params.size());
-        for (std::size_t i = 0; i < params.size(); ++i) by_size_[i] = i;
-        std::stable_sort(by_size_.begin(), by_size_.end(), [&](std::size_t a, std::size_t b) {
-            return params[a].value->size() > params[b].value->size();
-        });
-        elements_ = 0;
-        for (const auto& p : params) elements_ += double(p.value->size());
-    }
-
-    std::vector<std::size_t> by_size_;
-    double elements_ = 0;
+    ParamSchedule<S> schedule_;  // planned on the first step
 };
 
 } // namespace ae

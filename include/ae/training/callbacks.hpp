@@ -1,6 +1,7 @@
 #pragma once
 // Callbacks: small objects with optional hooks called by fit. A hook returning true stops
 // training (after the current batch or epoch). As ensmallen's callbacks and Keras' API.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "ae/core/error.hpp"
 #include "ae/core/matrix.hpp"
 #include "ae/core/param.hpp"
+#include "ae/core/param_schedule.hpp"
 #include "ae/core/rng.hpp"
 #include "ae/training/history.hpp"
 
@@ -85,10 +87,12 @@ private:
 /// stops training without throwing, as Keras does: fit returns the History so far, whose
 /// stop_reason() holds message() ("... at epoch 3/10, batch 17/40 ...", both 1-based).
 /// Restored weights: after every batch whose loss is finite, the weights (post-step) are copied
-/// into a buffer sized once at train begin, if they are all finite; on a non-finite loss the
-/// buffer is copied back. So the model ends with the newest all-finite weights, which are the
-/// weights the failing batch started from whenever those were finite. The optimizer's state is
-/// not rolled back (reset() it, or lower the learning rate, before training on).
+/// into a spare buffer and checked in the same pass; if they are all finite, spare and snapshot
+/// swap places (two buffers sized once at train begin, so no allocation and one read of the
+/// weights per batch). On a non-finite loss the snapshot is copied back. So the model ends with
+/// the newest all-finite weights, which are the weights the failing batch started from whenever
+/// those were finite. The optimizer's state is not rolled back (reset() it, or lower the
+/// learning rate, before training on).
 template <class S = float>
 class TerminateOnNaN : public Callback<S> {
 public:
@@ -99,16 +103,21 @@ public:
         stopped_ = false;
         message_.clear();
         params_ = model.parameters();  // views, kept for the whole run: no per-batch allocation
+        schedule_.plan(params_);
         last_finite_.resize(params_.size());
-        for (std::size_t i = 0; i < params_.size(); ++i) last_finite_[i] = *params_[i].value;  // sized once here
+        spare_.resize(params_.size());
+        finite_.assign(params_.size(), 1);
+        for (std::size_t i = 0; i < params_.size(); ++i) {  // both sized once here
+            last_finite_[i] = *params_[i].value;
+            spare_[i] = *params_[i].value;
+        }
     }
     bool on_batch_end(Sequential<S>&, const TrainingState& st) override {
         auto& params = params_;
         if (std::isfinite(st.batch_loss)) {
-            bool finite = true;
-            for (const auto& p : params) finite = finite && p.value->allFinite();
-            if (finite)
-                for (std::size_t i = 0; i < params.size(); ++i) last_finite_[i] = *params[i].value;  // no allocation
+            schedule_.run(memory_cost, [&](std::size_t i) { finite_[i] = copy_if_finite(*params[i].value, spare_[i]); });
+            if (std::all_of(finite_.begin(), finite_.end(), [](char f) { return f != 0; }))
+                last_finite_.swap(spare_);  // swaps the vectors' buffers: no copy, no allocation
             return false;
         }
         for (std::size_t i = 0; i < params.size(); ++i) *params[i].value = last_finite_[i];
@@ -127,11 +136,28 @@ public:
     const std::string& message() const { return message_; }
 
 private:
+    // dst = src, and whether every value is finite, in one pass: 4096 values at a time are
+    // copied, then summed times 0 while still in L1 (0·x is 0 for finite x, NaN for NaN or ±inf).
+    static bool copy_if_finite(const Matrix<S>& src, Matrix<S>& dst) {
+        using Chunk = Eigen::Array<S, Eigen::Dynamic, 1>;
+        const Index n = src.size();
+        S probe = 0;
+        for (Index i = 0; i < n; i += 4096) {
+            const Index m = std::min<Index>(4096, n - i);
+            Eigen::Map<Chunk> d(dst.data() + i, m);
+            d = Eigen::Map<const Chunk>(src.data() + i, m);
+            probe += (d * S(0)).sum();
+        }
+        return probe == S(0);
+    }
+
     bool verbose_;
     bool stopped_ = false;
     std::string message_;
     std::vector<Param<S>> params_;
-    std::vector<Matrix<S>> last_finite_;
+    ParamSchedule<S> schedule_;
+    std::vector<Matrix<S>> last_finite_, spare_;
+    std::vector<char> finite_;  // per parameter, written by the threads of one batch's check
 };
 
 /// Stop when `monitor` has not improved by more than min_delta for `patience` epochs.

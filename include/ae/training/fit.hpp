@@ -19,6 +19,7 @@
 #include <string>
 
 #include "ae/core/parallel.hpp"
+#include "ae/core/param_schedule.hpp"
 #include "ae/io/checkpoint_file.hpp"
 #include "ae/models/sequential.hpp"
 
@@ -55,11 +56,11 @@ void check_finite(const Matrix<S>& m, const std::string& where) {
 
 // Copy the columns order[start, start + n) of src into dst. The columns sit at random places in
 // the data set, so the copy waits on memory; two threads keep twice as many loads in flight
-// (weighed as 8 FLOPs per value so that an MNIST batch, 784 × 256, is split).
+// (weighed as memory_cost FLOPs per value, so that an MNIST batch, 784 × 256, is split).
 template <class S>
 void gather_columns(const Matrix<S>& src, const std::vector<Index>& order, Index start, Index n, Matrix<S>& dst) {
     ensure_size(dst, src.rows(), n);
-    parallel_for(n, 8.0 * double(src.rows()) * double(n), [&](Index c, Index m) {
+    parallel_for(n, memory_cost * double(src.rows()) * double(n), [&](Index c, Index m) {
         for (Index j = c; j < c + m; ++j) dst.col(j) = src.col(order[std::size_t(start + j)]);
     });
 }
@@ -101,6 +102,7 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     set_keep_logits(fused);
     set_input_grad_needed(false);
     std::vector<Param<S>> params = parameters();
+    const ParamSchedule<S> schedule(params);  // zeroes the gradients on ae's threads
     Rng rng(opt.seed);
     const Index n = x.cols();
     const bool same_xy = &x == &y;
@@ -138,7 +140,7 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
             if (!same_xy) detail::gather_columns(y, order, start, nb, fit_y_);
             const Matrix<S>& target = same_xy ? fit_x_ : fit_y_;  // autoencoders: fit(x, x)
 
-            for (auto& p : params) p.grad->setZero();
+            schedule.run(memory_cost, [&](std::size_t i) { params[i].grad->setZero(); });
             forward(fit_x_, fit_out_, Mode::training);
 
             S loss;
@@ -191,10 +193,8 @@ double Sequential<S>::evaluate(const Matrix<S>& x, const Matrix<S>& y, Index bat
     double total = 0;
     for (Index start = 0; start < x.cols(); start += batch_size) {
         const Index nb = std::min(batch_size, x.cols() - start);
-        ensure_size(batch_x_, x.rows(), nb);
-        batch_x_ = x.middleCols(start, nb);
-        ensure_size(eval_y_, y.rows(), nb);
-        eval_y_ = y.middleCols(start, nb);
+        copy_columns(x, start, nb, batch_x_);
+        copy_columns(y, start, nb, eval_y_);
         forward(batch_x_, batch_y_, Mode::inference);
         S loss = fused ? loss_->value_from_logits(*logits(), batch_y_, eval_y_) : loss_->value(batch_y_, eval_y_);
         total += double(loss + extra_loss()) * double(nb);

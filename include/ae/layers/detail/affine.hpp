@@ -15,8 +15,10 @@ void affine_forward(const A& a, const Matrix<S>& b, const Matrix<S>& x, Activati
     const double work = double(y.rows()) * double(x.cols()) * (2.0 * double(x.rows()) + 1 + activation_cost(f));
     parallel_for(x.cols(), work, [&](Index c, Index n) {
         auto yb = y.middleCols(c, n);
-        gemm(yb, a, x.middleCols(c, n), false);
-        yb.colwise() += b.col(0);
+        // Start from the bias and let the GEMM add A x to it: the GEMM would otherwise zero y
+        // first, and adding b would be a second pass over y.
+        yb.colwise() = b.col(0);
+        gemm(yb, a, x.middleCols(c, n), true);
         if (z) z->middleCols(c, n) = yb;
         activate_block<S>(f, yb);
     }, 16);
