@@ -87,20 +87,27 @@ double parallel_sum(Index n, double work, F&& fn, Index align = 1) {
     return total;
 }
 
+namespace detail {
+/// dst = src for two blocks of the same shape, columns split across ae's threads.
+template <class Dst, class Src>
+void parallel_copy(Dst&& dst, const Src& src) {
+    parallel_for(src.cols(), memory_cost * double(src.size()),
+                 [&](Index c, Index m) { dst.middleCols(c, m) = src.middleCols(c, m); });
+}
+}  // namespace detail
+
 /// dst = src.middleCols(start, n), on ae's threads; dst is sized to src.rows() × n (no allocation
 /// once it has that size).
 template <class S>
 void copy_columns(const Matrix<S>& src, Index start, Index n, Matrix<S>& dst) {
     ensure_size(dst, src.rows(), n);
-    parallel_for(n, memory_cost * double(src.rows()) * double(n),
-                 [&](Index c, Index m) { dst.middleCols(c, m) = src.middleCols(start + c, m); });
+    detail::parallel_copy(dst, src.middleCols(start, n));
 }
 
 /// dst.middleCols(start, src.cols()) = src, on ae's threads (dst already holds those columns).
 template <class S>
 void paste_columns(const Matrix<S>& src, Matrix<S>& dst, Index start) {
-    parallel_for(src.cols(), memory_cost * double(src.size()),
-                 [&](Index c, Index m) { dst.middleCols(start + c, m) = src.middleCols(c, m); });
+    detail::parallel_copy(dst.middleCols(start, src.cols()), src);
 }
 
 } // namespace ae
