@@ -116,14 +116,22 @@ for m in "${models[@]}"; do
   echo "run.sh: $m: PyTorch (load $(loadavg))" >&2
   run_torch "$logs/$m.torch.log" "${args[@]}"
 done
+# Thread scaling: vanilla on 1 thread and on $threads threads, back to back, in 3 pairs. Each pair's
+# two runs see the same machine (its speed drifts over minutes on a shared host); the speed-up is
+# the median of the pairs' ratios.
 scaling=0
+scaling_pairs=3
 if [[ " ${models[*]} " == *" vanilla "* && $threads -gt 1 ]]; then
   scaling=1
-  note_load
-  echo "run.sh: vanilla: ae on 1 thread (thread scaling)" >&2
-  args=(vanilla --data "$data" --epochs "$epochs" --threads 1 --batch-size 256)
-  [[ -n ${batches[vanilla]:-} ]] && args+=(--batches "${batches[vanilla]}")
-  run_ae "$logs/vanilla.ae.1thread.log" "${args[@]}"
+  for r in $(seq 1 $scaling_pairs); do
+    for t in 1 "$threads"; do
+      note_load
+      echo "run.sh: vanilla: ae on $t thread(s), thread-scaling pair $r of $scaling_pairs" >&2
+      args=(vanilla --data "$data" --epochs "$epochs" --threads "$t" --batch-size 256)
+      [[ -n ${batches[vanilla]:-} ]] && args+=(--batches "${batches[vanilla]}")
+      run_ae "$logs/vanilla.scaling.$r.${t}thread.log" "${args[@]}"
+    done
+  done
 fi
 note_load
 load_end=$(loadavg)
@@ -255,20 +263,27 @@ under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o
     printf '| %s | %s | %s |\n' "$m" "$(fmt %.4f "$(value train_loss "$logs/$m.ae.log")")" \
       "$(fmt %.4f "$(value train_loss "$logs/$m.torch.log")")"
   done
-  v1="" vn="" speedup=""
+  speedup=""
   if [[ $scaling == 1 ]]; then
-    v1=$(value seconds_per_epoch_median "$logs/vanilla.ae.1thread.log")
-    vn=$(value seconds_per_epoch_median "$logs/vanilla.ae.log")
-    speedup=$(div "$v1" "$vn")
     echo
     echo "## Thread scaling (ae, vanilla)"
     echo
-    echo "| threads | s/epoch |"
-    echo "|---|---:|"
-    echo "| 1 | $(fmt %.3f "$v1") |"
-    echo "| $threads | $(fmt %.3f "$vn") |"
+    echo "Vanilla on 1 thread, then at once on $threads threads, $scaling_pairs times (seconds per epoch, median of"
+    echo "$epochs epochs after a warm-up each). The speed-up is the median of the pairs' ratios."
     echo
-    echo "Speed-up 1 → $threads threads: $(fmt %.2f "$speedup")×."
+    echo "| pair | 1 thread s/epoch | $threads threads s/epoch | speed-up |"
+    echo "|---|---:|---:|---:|"
+    ratios=()
+    for r in $(seq 1 $scaling_pairs); do
+      v1=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.1thread.log")
+      vn=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.${threads}thread.log")
+      q=$(div "$v1" "$vn")
+      [[ -n $q ]] && ratios+=("$q")
+      echo "| $r | $(fmt %.3f "$v1") | $(fmt %.3f "$vn") | $(fmt %.2f× "$q") |"
+    done
+    ((${#ratios[@]} > 0)) && speedup=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    echo
+    echo "Speed-up 1 → $threads threads: $(fmt %.2f "$speedup")× (median of ${#ratios[@]} pairs)."
   fi
   if [[ $baseline != none ]]; then
     echo
