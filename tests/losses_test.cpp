@@ -44,6 +44,32 @@ TEST_CASE("BCE from logits equals BCE of sigmoid, and its gradient is exact", "[
         const double num = (bce.value_from_logits(zp, p, t) - bce.value_from_logits(zm, p, t)) / (2 * h);
         REQUIRE(dz.data()[i] == Approx(num).epsilon(1e-6).margin(1e-10));
     }
+    // The training step's one-pass version gives the same value and gradient.
+    Md dz_fused;
+    REQUIRE(bce.value_and_gradient_from_logits(z, p, t, dz_fused) == Approx(bce.value_from_logits(z, p, t)).epsilon(1e-15));
+    REQUIRE(dz_fused == dz);
+}
+
+TEST_CASE("BCE from logits in one pass equals value and gradient separately, also when split across threads", "[loss]") {
+    // 784 × 256 is large enough for two threads; float, as in training.
+    BinaryCrossEntropy<float> bce;
+    Matrix<float> z = random_matrix(784, 256, 11, -30, 30).cast<float>(), t = random_matrix(784, 256, 12, 0, 1).cast<float>();
+    Matrix<float> p = z;
+    activate_inplace(Activation::sigmoid, p);
+    Matrix<float> dz, dz_fused;
+    bce.gradient_from_logits(z, p, t, dz);
+    const float v = bce.value_and_gradient_from_logits(z, p, t, dz_fused);
+    REQUIRE(v == bce.value_from_logits(z, p, t));
+    REQUIRE(dz_fused == dz);
+    // Against the same sum in double with log1p, element by element.
+    double ref = 0;
+    for (Index i = 0; i < z.size(); ++i) {
+        const double zi = z.data()[i], ti = t.data()[i];
+        ref += std::max(zi, 0.0) - zi * ti + std::log1p(std::exp(-std::abs(zi)));
+    }
+    REQUIRE(double(v) == Approx(ref / double(z.size())).epsilon(1e-5));
+    AE_REQUIRE_THROWS(bce.value_and_gradient_from_logits(z, p, Matrix<float>(784, 255), dz), ShapeError,
+                      Catch::Matchers::Contains("784×255"));
 }
 
 TEST_CASE("BCE from logits is finite and exact for saturated outputs in float", "[loss]") {
@@ -84,6 +110,9 @@ TEST_CASE("Categorical cross-entropy: value, gradient, and the softmax-fused pat
         const double num = (cce.value_from_logits(zp, soft, target) - cce.value_from_logits(zm, soft, target)) / (2 * h);
         REQUIRE(dz.data()[i] == Approx(num).epsilon(1e-6).margin(1e-10));
     }
+    Md dz_both;
+    REQUIRE(cce.value_and_gradient_from_logits(z, soft, target, dz_both) == cce.value_from_logits(z, soft, target));
+    REQUIRE(dz_both == dz);
 }
 
 TEST_CASE("Losses: mismatched prediction and target shapes throw ShapeError with both shapes", "[loss][errors]") {

@@ -37,6 +37,14 @@ public:
                                       Matrix<S>& /*dz*/) const {
         throw Error(name() + ": gradient_from_logits is not supported");
     }
+    /// value_from_logits and gradient_from_logits at once (what a training step needs); a loss may
+    /// override it to read z, pred and target in one pass.
+    virtual S value_and_gradient_from_logits(const Matrix<S>& z, const Matrix<S>& pred, const Matrix<S>& target,
+                                             Matrix<S>& dz) const {
+        const S v = value_from_logits(z, pred, target);
+        gradient_from_logits(z, pred, target, dz);
+        return v;
+    }
 
     /// Throw ConfigError when targets hold values the loss is not defined for (the
     /// cross-entropies need probabilities in [0, 1]); `where` starts the message. fit and

@@ -145,8 +145,7 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
 
             S loss;
             if (fused) {
-                loss = loss_->value_from_logits(*logits(), fit_out_, target);
-                loss_->gradient_from_logits(*logits(), fit_out_, target, fit_dout_);
+                loss = loss_->value_and_gradient_from_logits(*logits(), fit_out_, target, fit_dout_);
             } else {
                 loss = loss_->value(fit_out_, target);
                 loss_->gradient(fit_out_, target, fit_dout_);
