@@ -77,6 +77,36 @@ std::shared_ptr<Conv2D<double>> make_conv(const ConvCase& k, Activation a = Acti
     return layer;
 }
 
+// A 3×3 tanh Conv2D on 12×10×c images, with a non-zero bias.
+std::shared_ptr<Conv2D<double>> built(Index c, Index filters, Index stride, Padding p) {
+    auto layer = std::make_shared<Conv2D<double>>(filters, 3, stride, p, Activation::tanh);
+    Rng rng(9);
+    layer->build(Shape{12, 10, c}, rng);
+    layer->bias() = random_matrix(filters, 1, 4);
+    return layer;
+}
+
+// Forward, dx, dW and db of `layer` on x, with a fixed output gradient.
+struct ConvPass {
+    Md y, dx, dw, db;
+};
+ConvPass run_conv(Conv2D<double>& layer, const Md& x) {
+    ConvPass r;
+    layer.forward(x, r.y, Mode::training);
+    layer.backward(random_matrix(r.y.rows(), r.y.cols(), 13), r.dx);
+    r.dw = *layer.parameters()[0].grad;
+    r.db = *layer.parameters()[1].grad;
+    return r;
+}
+
+// Two methods' passes agree (dx only when it was computed).
+void require_same_pass(const ConvPass& a, const ConvPass& b, bool with_dx = true) {
+    REQUIRE((a.y - b.y).cwiseAbs().maxCoeff() < 1e-12);
+    if (with_dx) REQUIRE((a.dx - b.dx).cwiseAbs().maxCoeff() < 1e-12);
+    REQUIRE((a.dw - b.dw).cwiseAbs().maxCoeff() < 1e-10);
+    REQUIRE((a.db - b.db).cwiseAbs().maxCoeff() < 1e-10);
+}
+
 }  // namespace
 
 TEST_CASE("Conv2D: forward equals a direct convolution for every padding, stride and channel count",
@@ -126,13 +156,6 @@ TEST_CASE("Conv2D: gradients of input, kernel and bias", "[conv2d][gradient]") {
 
 TEST_CASE("Conv2D: the padded-input method runs where it applies and agrees with patches", "[conv2d][forward]") {
     // automatic: stride 1 with patch rows of at least 8 scalars (kw·C ≥ 8).
-    auto built = [](Index c, Index filters, Index stride, Padding p) {
-        auto layer = std::make_shared<Conv2D<double>>(filters, 3, stride, p, Activation::tanh);
-        Rng rng(9);
-        layer->build(Shape{12, 10, c}, rng);
-        layer->bias() = random_matrix(filters, 1, 4);
-        return layer;
-    };
     CHECK(built(16, 1, 1, Padding::same)->uses_padded_input());
     CHECK(built(3, 8, 1, Padding::valid)->uses_padded_input());
     CHECK_FALSE(built(2, 8, 1, Padding::same)->uses_padded_input());   // rows of 6 scalars
@@ -146,22 +169,102 @@ TEST_CASE("Conv2D: the padded-input method runs where it applies and agrees with
     for (auto [c, filters] : {std::pair<Index, Index>{16, 1}, {1, 16}, {8, 8}})
         for (Padding p : {Padding::same, Padding::valid}) {
             INFO("C " << c << " F " << filters << " " << to_string(p));
-            Md x = random_matrix(12 * 10 * c, 40, 12), y[2], dx[2], dw[2], db[2];
+            const Md x = random_matrix(12 * 10 * c, 40, 12);
+            ConvPass pass[2];
             for (int m = 0; m < 2; ++m) {
                 auto layer = built(c, filters, 1, p);
                 layer->set_method(m == 0 ? ConvMethod::patches : ConvMethod::padded_input);
                 REQUIRE(layer->uses_padded_input() == (m == 1));
-                layer->forward(x, y[m], Mode::training);
-                const Md dy = random_matrix(y[m].rows(), y[m].cols(), 13);
-                layer->backward(dy, dx[m]);
-                dw[m] = *layer->parameters()[0].grad;
-                db[m] = *layer->parameters()[1].grad;
+                pass[m] = run_conv(*layer, x);
             }
-            REQUIRE((y[0] - y[1]).cwiseAbs().maxCoeff() < 1e-12);
-            REQUIRE((dx[0] - dx[1]).cwiseAbs().maxCoeff() < 1e-12);
-            REQUIRE((dw[0] - dw[1]).cwiseAbs().maxCoeff() < 1e-10);
-            REQUIRE((db[0] - db[1]).cwiseAbs().maxCoeff() < 1e-10);
+            require_same_pass(pass[0], pass[1]);
         }
+}
+
+TEST_CASE("Conv2D: the direct method runs where it applies and agrees with patches and finite differences",
+          "[conv2d][forward][gradient]") {
+    // automatic: 8 or 16 filters and patches of at most 32 scalars, where the padded input is not used.
+    CHECK(built(1, 16, 1, Padding::same)->uses_direct());
+    CHECK(built(2, 8, 2, Padding::valid)->uses_direct());   // any stride
+    CHECK_FALSE(built(3, 16, 1, Padding::same)->uses_direct());  // kw·C = 9: padded input
+    CHECK(built(3, 16, 1, Padding::same)->uses_padded_input());
+    CHECK_FALSE(built(4, 8, 2, Padding::same)->uses_direct());   // a patch of 36 scalars
+    CHECK_FALSE(built(1, 4, 1, Padding::same)->uses_direct());   // 4 filters
+    auto forced = built(1, 16, 1, Padding::same);
+    forced->set_method(ConvMethod::patches);
+    CHECK_FALSE(forced->uses_direct());
+
+    // Forward, dx, dW and db against patches, on 40 samples split across blocks and threads,
+    // with and without the input gradient (without it, the kernel gradient runs direct too).
+    struct Case { Index c, filters, stride; Padding p; };
+    for (Case k : {Case{1, 16, 1, Padding::same}, Case{1, 16, 1, Padding::valid}, Case{2, 8, 2, Padding::same},
+                   Case{1, 8, 1, Padding::same}})
+        for (bool need_dx : {false, true}) {
+            INFO("C " << k.c << " F " << k.filters << " stride " << k.stride << " " << to_string(k.p) << " dx "
+                      << need_dx);
+            const Md x = random_matrix(12 * 10 * k.c, 40, 12);
+            ConvPass pass[2];
+            for (int m = 0; m < 2; ++m) {
+                auto layer = built(k.c, k.filters, k.stride, k.p);
+                if (m == 0) layer->set_method(ConvMethod::patches);
+                REQUIRE(layer->uses_direct() == (m == 1));
+                layer->set_input_grad_needed(need_dx);
+                pass[m] = run_conv(*layer, x);
+            }
+            require_same_pass(pass[0], pass[1], need_dx);
+        }
+
+    // The input gradient of a layer with one filter on 16 channels (the exercise's last layer)
+    // is a 16-output convolution of a one-channel dz: direct in automatic, patches when forced.
+    {
+        const Md x = random_matrix(12 * 10 * 16, 7, 14);
+        ConvPass pass[2];
+        for (int m = 0; m < 2; ++m) {
+            auto layer = built(16, 1, 1, Padding::same);
+            if (m == 0) layer->set_method(ConvMethod::patches);
+            pass[m] = run_conv(*layer, x);
+        }
+        require_same_pass(pass[0], pass[1]);
+    }
+
+    // Finite differences: forward and dx through check_layer; the direct kernel gradient (no
+    // input gradient) by central differences of the same objective.
+    for (Case k : {Case{1, 16, 1, Padding::same}, Case{2, 8, 2, Padding::valid}}) {
+        INFO("C " << k.c << " F " << k.filters);
+        auto layer = built(k.c, k.filters, k.stride, k.p);
+        layer->set_method(ConvMethod::direct);
+        const Md x = random_matrix(12 * 10 * k.c, 2, 31);
+        auto report = check_layer(*layer, x);
+        AE_REQUIRE_GRADIENTS(report, 1e-6);
+
+        Md y;
+        layer->forward(x, y, Mode::training);
+        const Md R = random_matrix(y.rows(), y.cols(), 32);
+        auto objective = [&] {
+            layer->forward(x, y, Mode::training);
+            return (R.array() * y.array()).sum();
+        };
+        for (auto& p : layer->parameters()) p.grad->setZero();
+        objective();
+        layer->set_input_grad_needed(false);
+        Md dx;
+        layer->backward(R, dx);
+        for (auto& p : layer->parameters()) {
+            Md numeric(p.value->rows(), p.value->cols());
+            for (Index i = 0; i < p.value->size(); ++i) {
+                double& w = p.value->data()[i];
+                const double keep = w;
+                w = keep + 1e-5;
+                const double lp = objective();
+                w = keep - 1e-5;
+                const double lm = objective();
+                w = keep;
+                numeric.data()[i] = (lp - lm) / 2e-5;
+            }
+            INFO(p.name);
+            REQUIRE((*p.grad - numeric).norm() / std::max(numeric.norm(), 1e-12) < 1e-6);
+        }
+    }
 }
 
 TEST_CASE("Conv2D: gradients through relu, sigmoid and selu", "[conv2d][gradient]") {
@@ -302,17 +405,20 @@ TEST_CASE("Conv2D and Conv2DTranspose: two threads give the same results as one 
     };
     const int before = num_threads();
     for (Index stride : {1, 2})
-    for (ConvMethod method : {ConvMethod::patches, ConvMethod::padded_input}) {
+    for (ConvMethod method : {ConvMethod::patches, ConvMethod::padded_input, ConvMethod::direct}) {
         INFO("stride " << stride << " method " << int(method));
-        Conv2D<double> conv(3, 3, stride, Padding::same, Activation::tanh);
+        // direct needs 8 or 16 filters and a short patch: 8 filters on 2 channels
+        const bool direct = method == ConvMethod::direct;
+        Conv2D<double> conv(direct ? 8 : 3, 3, stride, Padding::same, Activation::tanh);
         conv.set_method(method);
         Conv2DTranspose<double> tconv(3, 3, stride, Padding::same, Activation::tanh);
         Rng rng(1);
-        conv.build(Shape{16, 16, 4}, rng);
+        conv.build(Shape{16, 16, direct ? 2 : 4}, rng);
         tconv.build(Shape{16, 16, 4}, rng);
+        if (direct) REQUIRE(conv.uses_direct());
         conv.set_block_columns(1000);  // blocks that split samples
         for (Layer<double>* layer : {static_cast<Layer<double>*>(&conv), static_cast<Layer<double>*>(&tconv)}) {
-            Md x = random_matrix(16 * 16 * 4, 61, 5);
+            Md x = random_matrix(layer->input_shape().size(), 61, 5);
             Md dy = random_matrix(layer->output_shape().size(), 61, 6);
             Md y1, dx1, dw1, y2, dx2, dw2;
             set_num_threads(1);

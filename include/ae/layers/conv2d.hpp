@@ -19,10 +19,16 @@
 // (detail/implicit_conv.hpp), and dx is the flipped-kernel convolution, computed the same way
 // when kw·F ≥ 8 and C ≤ 16. With more filters the patches are shared by more outputs and the
 // padded grid's extra columns cost more than the copy (measured on conv_book's 32 and 64
-// filters). set_method() forces one method (the tests compare them).
+// filters).
+// Layers with 8 or 16 filters and short patches (kh·kw·C ≤ 32) that do not take that path, such
+// as a first layer on one-channel images, run pixel by pixel (detail/direct_conv.hpp): forward,
+// and the kernel gradient when no dx is needed; so does a flipped-kernel dx with 8 or 16
+// outputs. There the patches and the GEMM's copy of them cost more than the arithmetic.
+// set_method() forces one method (the tests compare them).
 #include "ae/core/initializer.hpp"
 #include "ae/core/gemm.hpp"
 #include "ae/core/layer.hpp"
+#include "ae/layers/detail/direct_conv.hpp"
 #include "ae/layers/detail/im2col.hpp"
 #include "ae/layers/detail/implicit_conv.hpp"
 #include "ae/layers/padding.hpp"
@@ -30,11 +36,12 @@
 
 namespace ae {
 
-/// How Conv2D computes its products: through patch matrices (im2col), or, for stride 1, through
-/// strided views of the zero-padded input; automatic picks the second when a patch row has at
-/// least 8 scalars (kw·C ≥ 8) and there are at most 16 outputs per pixel, where it measured
-/// faster.
-enum class ConvMethod { automatic, patches, padded_input };
+/// How Conv2D computes its products: through patch matrices (im2col); for stride 1, through
+/// strided views of the zero-padded input; or pixel by pixel (direct). automatic picks the
+/// padded input when a patch row has at least 8 scalars (kw·C ≥ 8) and there are at most 16
+/// outputs per pixel, else direct when there are 8 or 16 filters and a patch of at most 32
+/// scalars, else patches: where each measured fastest.
+enum class ConvMethod { automatic, patches, padded_input, direct };
 
 template <class S = float>
 class Conv2D : public Layer<S> {
@@ -60,6 +67,13 @@ public:
         const Index B = x.cols(), F = filters_, K = g_.patch_size(), block = block_columns(B);
         const int nt = detail::conv_threads(B, B * g_.out_pixels() * K);
         ensure_size(y, F * g_.out_pixels(), B);
+        if (direct(g_, F)) {
+            detail::for_each_block(B, g_.out_pixels(), block, nt, [&](int, Index g0, Index n) {
+                detail::direct_conv_forward(g_, F, W_.data(), b_.data(), x.data(), g0, n, y.data());
+            });
+            finish_forward(y);
+            return;
+        }
         if (padded_input(g_, filters_)) {
             detail::implicit_conv_forward(g_, W_, b_.data(), x.data(), B, y.data(), pad_, grid_);
             finish_forward(y);
@@ -95,6 +109,14 @@ public:
         for (int t = 0; t < nt; ++t) {
             dW_t_[std::size_t(t)].setZero();
             db_t_[std::size_t(t)].setZero();
+        }
+        if (direct(g_, F) && !need_dx) {  // (with dx: the patch path below computes both)
+            detail::for_each_block(B, P, block, nt, [&](int t, Index g0, Index n) {
+                detail::direct_conv_kernel_grad(g_, F, dz.data(), x_->data(), g0, n, dW_t_[std::size_t(t)].data(),
+                                                db_t_[std::size_t(t)].data());
+            });
+            sum_thread_grads(nt);
+            return;
         }
         if (padded_input(g_, filters_)) {
             detail::implicit_conv_kernel_grad(g_, dz.data(), x_->data(), B, dW_t_, db_t_, pad_, grid_, nt);
@@ -167,10 +189,13 @@ public:
     /// Off also turns off the padded-input method, whose dx is always the flipped convolution.
     void set_flipped_input_grad(bool on) { flip_dx_ = on; }
     /// Force a method (ConvMethod::automatic by default); padded_input applies to stride 1 only,
-    /// other strides always use patches.
+    /// direct to 8 or 16 filters and patches of at most 32 scalars; elsewhere automatic's choice.
     void set_method(ConvMethod m) { method_ = m; }
     /// Whether forward and the kernel gradient run on the zero-padded input (no patches).
-    bool uses_padded_input() const { return padded_input(g_, filters_); }
+    bool uses_padded_input() const { return !direct(g_, filters_) && padded_input(g_, filters_); }
+    /// Whether forward (and the kernel gradient, when no input gradient is needed) run pixel by
+    /// pixel (no patches).
+    bool uses_direct() const { return direct(g_, filters_); }
 
 protected:
     Shape do_build(const Shape& in, Rng& rng) override {
@@ -210,6 +235,14 @@ private:
         if (method_ == ConvMethod::patches || !flip_dx_ || !detail::implicit_conv_fits(g)) return false;
         return method_ == ConvMethod::padded_input || (g.k_w * g.in_c >= 8 && outputs <= 16);
     }
+    // Whether it runs pixel by pixel: where it fits, when forced or when the padded input is not
+    // used. Checked before padded_input.
+    bool direct(const detail::ConvGeometry& g, Index outputs) const {
+        if (!detail::direct_conv_fits(g, outputs) || method_ == ConvMethod::patches ||
+            method_ == ConvMethod::padded_input)
+            return false;
+        return method_ == ConvMethod::direct || !padded_input(g, outputs);
+    }
 
     void finish_forward(Matrix<S>& y) {
         if (this->keep_logits_) z_ = y;
@@ -242,12 +275,21 @@ private:
             for (Index j = 0; j < kw; ++j)
                 W_flip_.middleCols((i * kw + j) * F, F) =
                     W_.middleCols(((kh - 1 - i) * kw + (kw - 1 - j)) * C, C).transpose();
+        const Index B = dz.cols();
+        if (direct(f, C)) {  // dx = W_flip ⊛ dz pixel by pixel, no patches
+            const int nt = detail::conv_threads(B, B * f.out_pixels() * K);
+            detail::for_each_block(B, f.out_pixels(), B * f.out_pixels(), nt, [&](int, Index g0, Index n) {
+                detail::direct_conv_forward(f, C, W_flip_.data(), static_cast<const S*>(nullptr), dz.data(), g0, n,
+                                            dx.data());
+            });
+            return;
+        }
         if (padded_input(f, C)) {  // dx = W_flip ⊛ dz on the padded dz, no patches
             detail::implicit_conv_forward(f, W_flip_, static_cast<const S*>(nullptr), dz.data(), dz.cols(), dx.data(),
                                           pad_, grid_);
             return;
         }
-        const Index B = dz.cols(), block = std::min(detail::default_block_columns(K, sizeof(S)), B * f.out_pixels());
+        const Index block = std::min(detail::default_block_columns(K, sizeof(S)), B * f.out_pixels());
         const int nt = detail::conv_threads(B, B * f.out_pixels() * K);
         detail::ensure_capacity(cols_, nt, K * block);
         detail::for_each_block(B, f.out_pixels(), block, nt, [&](int t, Index g0, Index n) {
