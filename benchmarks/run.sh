@@ -76,6 +76,9 @@ load_max=$load_start
 # children (the benchmarks), in clock ticks: their difference over the run is what other
 # processes took from the benchmarks.
 machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
+# Steal time: ticks the hypervisor ran another guest while this machine's vCPUs wanted to run.
+# On a shared host it is what slows the same code by 1.5-2x from one hour to the next.
+steal_ticks() { awk '/^cpu / { print $9 + 0 }' /proc/stat; }
 children_ticks() { awk '{ print $16 + $17 }' "/proc/$$/stat"; }
 hz=$(getconf CLK_TCK)
 note_load() {
@@ -102,7 +105,7 @@ run_torch() {
 }
 
 # ---- the GEMM limit, then every model in ae and PyTorch, one after the other
-t_start=$(date +%s.%N) machine_start=$(machine_ticks) children_start=$(children_ticks)
+t_start=$(date +%s.%N) machine_start=$(machine_ticks) children_start=$(children_ticks) steal_start=$(steal_ticks)
 echo "run.sh: gemm_peak ($threads threads)" >&2
 note_load
 "$bin/gemm_peak" --threads "$threads" >"$logs/gemm_peak.log" 2>&1 || echo "run.sh: gemm_peak failed" >&2
@@ -135,7 +138,7 @@ if [[ " ${models[*]} " == *" vanilla "* && $threads -gt 1 ]]; then
 fi
 note_load
 load_end=$(loadavg)
-t_end=$(date +%s.%N) machine_end=$(machine_ticks) children_end=$(children_ticks)
+t_end=$(date +%s.%N) machine_end=$(machine_ticks) children_end=$(children_ticks) steal_end=$(steal_ticks)
 # Cores kept busy by other processes on average during the run (0 on a quiet machine).
 others=$(awk -v m="$((machine_end - machine_start))" -v c="$((children_end - children_start))" -v hz="$hz" \
              -v t0="$t_start" -v t1="$t_end" 'BEGIN { o = (m - c) / hz / (t1 - t0); printf "%.2f", o < 0 ? 0 : o }')
@@ -172,7 +175,10 @@ torch_version=$($python -c 'import torch; print(torch.__version__)')
 python_version=$($python -c 'import platform; print(platform.python_version())')
 eigen=$(awk -F'"' '/set\(PACKAGE_VERSION "/ { print $2; exit }' "$(cache_value Eigen3_DIR)/Eigen3ConfigVersion.cmake" \
         2>/dev/null || true)
-under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o > 0.2 ? 1 : 0) }')
+# Cores taken by the hypervisor (steal) on average during the run.
+stolen=$(awk -v s="$((steal_end - steal_start))" -v hz="$hz" -v t0="$t_start" -v t1="$t_end" \
+             'BEGIN { printf "%.2f", s / hz / (t1 - t0) }')
+under_load=$(awk -v b="$load_before" -v o="$others" -v s="$stolen" 'BEGIN { print (b > 1.5 || o > 0.2 || s > 0.1 ? 1 : 0) }')
 
 {
   echo "# ae against PyTorch: benchmark results"
@@ -181,9 +187,9 @@ under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o
   echo "Every figure below comes from that one run (raw logs: \`$logs/\`)."
   echo
   if [[ $under_load == 1 ]]; then
-    echo "**Measured under load:** other processes kept $others of the $cores cores busy on average during"
-    echo "the run (1-minute load average $load_before before it, at most $load_max during it), so the"
-    echo "times are slower and noisier than on a quiet machine."
+    echo "**Measured under load:** other processes kept $others of the $cores cores busy and the hypervisor"
+    echo "took $stolen cores (steal time) on average during the run (1-minute load average $load_before"
+    echo "before it, at most $load_max during it), so the times are slower and noisier than on a quiet machine."
     echo
   fi
   echo "## Machine"
@@ -193,7 +199,8 @@ under_load=$(awk -v b="$load_before" -v o="$others" 'BEGIN { print (b > 1.5 || o
   echo "- PyTorch $torch_version (Python $python_version), \`OMP_WAIT_POLICY=PASSIVE\`"
   echo "- threads: $threads (ae: \`ae::set_num_threads\`; PyTorch: \`torch.set_num_threads\`)"
   echo "- load: 1-minute load average $load_before before the run, at most $load_max during it (the"
-  echo "  benchmark itself keeps about $threads threads busy); other processes used $others cores on average"
+  echo "  benchmark itself keeps about $threads threads busy); other processes used $others cores on average;"
+  echo "  the hypervisor took $stolen cores on average (steal time in \`/proc/stat\`: other guests on the host)"
   echo "- data: MNIST, 60000 training images (s/epoch), 10000 test images (inference); batch 256"
   echo
   echo "## Training and inference"
