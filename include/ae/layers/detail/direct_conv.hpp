@@ -10,7 +10,7 @@
 //   y(:, p) = b + Σ_k W(:, k) · x_k(p)        x_k(p): patch scalar k of pixel p (0 outside)
 // The kernel gradient is the same walk:  dW(:, k) += dz(:, p) · x_k(p),  db += dz(:, p).
 // The walk over columns (PatchCursor) and the layouts are im2col's, so the results match the
-// patch path up to rounding (tests/conv_test.cpp compares them).
+// patch path up to rounding (tests/conv2d_test.cpp compares them).
 #include <Eigen/Core>
 
 #include "ae/layers/detail/im2col.hpp"
