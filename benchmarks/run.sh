@@ -38,6 +38,26 @@ die() { echo "run.sh: $*" >&2; exit 1; }
 [[ -e $data/train-images-idx3-ubyte || -e $data/train-images-idx3-ubyte.gz ]] ||
   die "no MNIST in $data (run data/fetch_mnist.sh)"
 $python -c 'import torch' 2>/dev/null || die "$python cannot import torch (apt-get install python3-torch)"
+# PyTorch's BLAS: Debian's torch calls whichever libblas.so.3 the alternatives system points at.
+# Without OpenBLAS installed that is the reference BLAS, and PyTorch's dense models run 10-40x
+# slower than tuned: no peer to compare against.
+torch_blas=$($python - <<'PY'
+import ctypes, torch
+libs = sorted({w for line in open("/proc/self/maps") for w in line.split() if "libblas" in w or "openblas" in w})
+core = ""
+for lib in libs:
+    try:
+        f = ctypes.CDLL(lib).openblas_get_corename
+        f.restype = ctypes.c_char_p
+        core = f().decode()
+        break
+    except (OSError, AttributeError):
+        pass
+print(f"OpenBLAS, {core} kernels" if core else "reference BLAS " + (libs[0] if libs else "(none found)"))
+PY
+)
+[[ $torch_blas == OpenBLAS* ]] ||
+  die "PyTorch calls the $torch_blas, 10-40x slower than tuned (apt-get install libopenblas0-pthread)"
 
 # ---- build
 if [[ -n ${AE_BENCH_BUILD_DIR:-} ]]; then
@@ -196,7 +216,7 @@ under_load=$(awk -v b="$load_before" -v o="$others" -v s="$stolen" 'BEGIN { prin
   echo
   echo "- CPU: $cpu, $cores cores online (${simd% })"
   echo "- compiler: $compiler_version, flags \`${flags## }\`; Eigen $eigen"
-  echo "- PyTorch $torch_version (Python $python_version), \`OMP_WAIT_POLICY=PASSIVE\`"
+  echo "- PyTorch $torch_version (Python $python_version) on $torch_blas, \`OMP_WAIT_POLICY=PASSIVE\`"
   echo "- threads: $threads (ae: \`ae::set_num_threads\`; PyTorch: \`torch.set_num_threads\`)"
   echo "- load: 1-minute load average $load_before before the run, at most $load_max during it (the"
   echo "  benchmark itself keeps about $threads threads busy); other processes used $others cores on average;"
