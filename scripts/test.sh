@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scripts/install_deps.sh dataset-fashion-mnist python3-torch python3-numpy
-cmake --preset release -DAE_BUILD_BENCHMARKS=OFF
+cmake --preset release -DAE_BUILD_TESTS=ON -DAE_BUILD_BENCHMARKS=OFF  # ON: quickstart.sh caches it OFF
 # Only what ctest runs (tests, the kill-and-resume child, the docs snippets): the examples are
 # compiled by `cmake --build --preset release` and the quickstart, and would double this line's time.
 cmake --build --preset release --target ae_test_programs
