@@ -1,15 +1,20 @@
 // Optimizers: one and two steps of every optimizer against values worked out by hand or by
 // plain scalar formulas written here independently of the implementation, plus validation,
 // frozen parameters, the step count, reset() and a convex problem each must solve.
+#include <algorithm>
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "ae/core/param_schedule.hpp"
+#include "ae/core/threads.hpp"
 #include "ae/optimizers/adagrad.hpp"
 #include "ae/optimizers/adam.hpp"
 #include "ae/optimizers/adamw.hpp"
@@ -17,6 +22,7 @@
 #include "ae/optimizers/optimizer.hpp"
 #include "ae/optimizers/rmsprop.hpp"
 #include "ae/optimizers/sgd.hpp"
+#include "gradient_check.hpp"
 
 using namespace ae;
 
@@ -412,6 +418,58 @@ TEST_CASE("Optimizers: frozen parameters are not updated and keep fresh state", 
         REQUIRE(b(0) == Approx(-0.1));                 // first step of b: v = -lr*g
         REQUIRE(a(0) == Approx(-0.1 - 0.19 - 0.271));  // third step of a: v = -0.271
     }
+}
+
+TEST_CASE("Optimizers: a step split across two threads equals the step on one thread, bit for bit", "[optimizers][threads]") {
+    // A 300 × 784 kernel is large enough for two threads (each takes a range of its columns); the
+    // bias and the 3 × 5 matrix are split by elements or left whole.
+    using ae::testing::random_matrix;
+    const int threads_before = num_threads();
+    const auto run = [&](Optimizer<double>& opt, int threads) {
+        set_num_threads(threads);
+        Md w = random_matrix(300, 784, 1), b = random_matrix(300, 1, 2), s = random_matrix(3, 5, 3);
+        Md gw(300, 784), gb(300, 1), gs(3, 5);
+        std::vector<Param<double>> params{{"w", &w, &gw}, {"b", &b, &gb}, {"s", &s, &gs}};
+        for (int t = 0; t < 3; ++t) {
+            gw = random_matrix(300, 784, 10 + t);
+            gb = random_matrix(300, 1, 20 + t);
+            gs = random_matrix(3, 5, 30 + t);
+            opt.step(params);
+        }
+        set_num_threads(threads_before);
+        return std::vector<Md>{w, b, s};
+    };
+    for (const auto& [name, make] : all_optimizers()) {
+        SECTION(name) {
+            auto one = make(), two = make();
+            const auto w1 = run(*one, 1), w2 = run(*two, 2);
+            for (std::size_t i = 0; i < w1.size(); ++i) REQUIRE(w1[i] == w2[i]);
+            REQUIRE(w1[0] != random_matrix(300, 784, 1));
+        }
+    }
+}
+
+TEST_CASE("ParamSchedule::run_split: every element once; kernels split at parallel_for's columns", "[optimizers][threads]") {
+    Md w(300, 784), b(300, 1), s(3, 5), gw, gb, gs;
+    std::vector<Param<double>> params{{"w", &w, &gw}, {"b", &b, &gb}, {"s", &s, &gs}};
+    const int threads_before = num_threads();
+    set_num_threads(2);
+    ParamSchedule<double> schedule(params);
+    std::vector<Md> seen{Md::Zero(300, 784), Md::Zero(300, 1), Md::Zero(3, 5)};
+    std::vector<std::vector<std::pair<Index, Index>>> ranges(3);
+    std::mutex m;
+    schedule.run_split(10.0, [&](std::size_t i, Index begin, Index count) {
+        const std::lock_guard<std::mutex> lock(m);
+        seen[i].reshaped().segment(begin, count).array() += 1;
+        ranges[i].emplace_back(begin, count);
+    });
+    set_num_threads(threads_before);
+    for (const auto& c : seen) REQUIRE((c.array() == 1).all());
+    // The kernel: two ranges of whole columns, split where parallel_for (align 16) splits 784.
+    REQUIRE(ranges[0].size() == 2);
+    std::sort(ranges[0].begin(), ranges[0].end());
+    REQUIRE(ranges[0][0] == std::pair<Index, Index>{0, 384 * 300});
+    REQUIRE(ranges[0][1] == std::pair<Index, Index>{384 * 300, 400 * 300});
 }
 
 TEST_CASE("Optimizers: iterations() counts steps, frozen or not", "[optimizers]") {

@@ -1,12 +1,17 @@
 #pragma once
-// Work over a model's parameters, one parameter per task, on ae's threads: the optimizer's
-// update, fit's zeroing of the gradients, TerminateOnNaN's snapshot.
-//
-// A model's parameters differ in size by 1000× (a kernel and its bias), so an even split of the
-// list would leave one thread with both big kernels. Tasks run largest first and are handed out
-// dynamically: each thread starts on a big kernel at once and the small ones fill in.
+// Work over a model's parameters on ae's threads, in one of two ways:
+//  - run(): one parameter per task (TerminateOnNaN's snapshot, which judges a parameter whole).
+//    Parameters differ in size by 1000× (a kernel and its bias), so an even split of the list
+//    would leave one thread with both big kernels. Tasks run largest first and are handed out
+//    dynamically: each thread starts on a big kernel at once and the small ones fill in.
+//  - run_split(): every parameter split into one contiguous range of elements per thread
+//    (element-wise work: the optimizer's update, fit's zeroing of the gradients). A kernel is split
+//    at the same columns parallel_product splits its gradient at, so each thread updates the part
+//    of the gradient its own cache has just computed; a single kernel per thread made the other
+//    half cross between the cores, and the update ran slower on 2 threads than on 1.
 #include <algorithm>
 #include <cstddef>
+#include <utility>
 #include <vector>
 #ifdef _OPENMP
 #include <omp.h>
@@ -23,8 +28,10 @@ public:
     ParamSchedule() = default;
     explicit ParamSchedule(const std::vector<Param<S>>& params) { plan(params); }
 
-    /// Order the parameters largest first, and count their elements.
+    /// Order the parameters largest first, note their shapes, and count their elements.
     void plan(const std::vector<Param<S>>& params) {
+        shapes_.resize(params.size());
+        for (std::size_t i = 0; i < params.size(); ++i) shapes_[i] = {params[i].value->rows(), params[i].value->cols()};
         order_.resize(params.size());
         for (std::size_t i = 0; i < params.size(); ++i) order_[i] = i;
         std::stable_sort(order_.begin(), order_.end(), [&](std::size_t a, std::size_t b) {
@@ -51,7 +58,37 @@ public:
 #endif
     }
 
+    /// fn(i, begin, count) for every parameter index i, once per thread, on that thread's range
+    /// [begin, begin + count) of the parameter's elements (column-major, as its data() holds them).
+    /// Ranges are whole columns, split as parallel_for splits them with align 16, when a parameter
+    /// has 16 columns per thread; else multiples of 16 elements. Empty ranges are skipped.
+    template <class F>
+    void run_split(double cost_per_element, F&& fn) const {
+        const int threads = threads_for(Index(elements_), cost_per_element * elements_, 16);
+        if (threads <= 1) {
+            for (std::size_t i = 0; i < shapes_.size(); ++i)
+                if (shapes_[i].first * shapes_[i].second > 0) fn(i, Index(0), shapes_[i].first * shapes_[i].second);
+            return;
+        }
+#ifdef _OPENMP
+#pragma omp parallel num_threads(threads)
+        {
+            const Index t = omp_get_thread_num(), nt = omp_get_num_threads();
+            for (std::size_t i = 0; i < shapes_.size(); ++i) {
+                const auto [rows, cols] = shapes_[i];
+                // Split `n` units into nt ranges at multiples of 16 units; `unit` elements each.
+                const bool by_columns = cols >= 16 * nt;
+                const Index n = by_columns ? cols : rows * cols, unit = by_columns ? rows : 1;
+                auto split = [&](Index k) { return k == nt ? n : std::min(n, (n * k / nt) / 16 * 16); };
+                const Index begin = split(t), end = split(t + 1);
+                if (end > begin) fn(i, begin * unit, (end - begin) * unit);
+            }
+        }
+#endif
+    }
+
 private:
+    std::vector<std::pair<Index, Index>> shapes_;  // rows, columns
     std::vector<std::size_t> order_;
     double elements_ = 0;
 };

@@ -33,10 +33,10 @@ protected:
     void init_slots(std::vector<Matrix<S>>& slots) const override {
         slots[0].setConstant(S(initial_accumulator_value_));
     }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
-        auto a = slots[0].array();  // accumulator, same shape as w
-        a += g.array().square();
-        w.array() -= S(this->lr_) * g.array() / (a + S(epsilon_)).sqrt();
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
+        auto a = slots[0];  // accumulator: the same range as w
+        a += g.square();
+        w -= S(this->lr_) * g / (a + S(epsilon_)).sqrt();
     }
 
 private:

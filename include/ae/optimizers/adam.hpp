@@ -24,14 +24,14 @@ public:
 
 protected:
     std::size_t slots_per_param() const override { return 2; }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
         const double t = double(this->iterations());
         const S alpha = S(this->lr_ * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t)));
-        auto m = slots[0].array();
-        auto v = slots[1].array();
-        m = S(beta_1_) * m + S(1 - beta_1_) * g.array();
-        v = S(beta_2_) * v + S(1 - beta_2_) * g.array().square();
-        w.array() -= alpha * m / (v.sqrt() + S(epsilon_));
+        auto m = slots[0];
+        auto v = slots[1];
+        m = S(beta_1_) * m + S(1 - beta_1_) * g;
+        v = S(beta_2_) * v + S(1 - beta_2_) * g.square();
+        w -= alpha * m / (v.sqrt() + S(epsilon_));
     }
 
 private:

@@ -28,8 +28,8 @@ public:
     double weight_decay() const { return weight_decay_; }
 
 protected:
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
-        w.array() -= S(this->lr_ * weight_decay_) * w.array();  // w: in place, element-wise
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
+        w -= S(this->lr_ * weight_decay_) * w;  // w: in place, element-wise
         Adam<S>::update(w, g, slots);
     }
 

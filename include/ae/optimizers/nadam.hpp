@@ -73,12 +73,12 @@ protected:
         c_g_ = S(this->lr_ * (1.0 - u_t) / (1.0 - p_t));
         v_scale_ = S(1.0 / (1.0 - std::pow(beta_2_, double(t))));
     }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
-        auto m = slots[0].array();  // both slots: same shape as w
-        auto v = slots[1].array();
-        m = S(beta_1_) * m + S(1 - beta_1_) * g.array();
-        v = S(beta_2_) * v + S(1 - beta_2_) * g.array().square();
-        w.array() -= (c_m_ * m + c_g_ * g.array()) / ((v_scale_ * v).sqrt() + S(epsilon_));
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
+        auto m = slots[0];  // both slots: the same range as w
+        auto v = slots[1];
+        m = S(beta_1_) * m + S(1 - beta_1_) * g;
+        v = S(beta_2_) * v + S(1 - beta_2_) * g.square();
+        w -= (c_m_ * m + c_g_ * g) / ((v_scale_ * v).sqrt() + S(epsilon_));
     }
 
 private:

@@ -3,6 +3,8 @@
 // State (moments, accumulators) is sized on the first step and kept per parameter, in order:
 // slot i belongs to params[i]. Frozen (non-trainable) parameters keep their slot and are
 // skipped, so freezing and unfreezing does not shift the state.
+// Every update is element-wise: a step hands each thread the same range of elements of a
+// parameter, its gradient and its slots (core/param_schedule.hpp, run_split).
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -14,6 +16,25 @@
 #include "ae/core/param_schedule.hpp"
 
 namespace ae {
+
+/// A range of a parameter's elements (or of its gradient's) as an array: what an optimizer's
+/// element-wise update works on.
+template <class S>
+using ParamPart = Eigen::Map<Eigen::Array<S, Eigen::Dynamic, 1>>;
+template <class S>
+using ConstParamPart = Eigen::Map<const Eigen::Array<S, Eigen::Dynamic, 1>>;
+
+/// The same range of a parameter's optimizer slots: slots[k] is slot k's part.
+template <class S>
+class SlotParts {
+public:
+    SlotParts(std::vector<Matrix<S>>& slots, Index begin, Index count) : slots_(slots), begin_(begin), count_(count) {}
+    ParamPart<S> operator[](std::size_t k) const { return ParamPart<S>(slots_[k].data() + begin_, count_); }
+
+private:
+    std::vector<Matrix<S>>& slots_;
+    Index begin_, count_;
+};
 
 template <class S = float>
 class Optimizer {
@@ -44,10 +65,13 @@ public:
         }
         ++iterations_;
         begin_step();
-        // Parameters are independent (core/param_schedule.hpp); each update is the same on any thread.
+        // Element-wise updates: each thread takes its range of every parameter (the same split
+        // on every step), and the result does not depend on the split.
         if (!schedule_.planned_for(params)) schedule_.plan(params);
-        schedule_.run(10.0, [&](std::size_t i) {
-            if (params[i].trainable) update(*params[i].value, *params[i].grad, state_[i]);
+        schedule_.run_split(10.0, [&](std::size_t i, Index begin, Index count) {
+            if (params[i].trainable)
+                update(ParamPart<S>(params[i].value->data() + begin, count),
+                       ConstParamPart<S>(params[i].grad->data() + begin, count), SlotParts<S>(state_[i], begin, count));
         });
     }
 
@@ -83,9 +107,10 @@ protected:
     /// Called once per step, before the updates (which may run in parallel): per-step values
     /// shared by all parameters are computed here. iterations() is already the new t.
     virtual void begin_step() {}
-    /// Update one parameter w from its gradient g; iterations() is already the new t. Must touch
-    /// only w, g and slots: steps update several parameters at once on different threads.
-    virtual void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) = 0;
+    /// Update a range of one parameter's elements w from the same range of its gradient g and of
+    /// its slots; iterations() is already the new t. Element-wise, and touching only w and slots:
+    /// other threads update the other ranges at the same time.
+    virtual void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) = 0;
 
     void check_positive(const char* what, double v) const {
         if (!(v > 0.0) || !std::isfinite(v))

@@ -37,26 +37,26 @@ public:
 protected:
     // Slots, in order: velocity v; then momentum m if momentum > 0; then mg if centered.
     std::size_t slots_per_param() const override { return 1 + (momentum_ > 0.0 ? 1 : 0) + (centered_ ? 1 : 0); }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
         const S rho = S(rho_), lr = S(this->lr_), eps = S(epsilon_);
-        auto v = slots[0].array();  // all slots: same shape as w
-        v = rho * v + (S(1) - rho) * g.array().square();
+        auto v = slots[0];  // every slot: the same range as w
+        v = rho * v + (S(1) - rho) * g.square();
         if (momentum_ > 0.0) {
-            auto m = slots[1].array();
+            auto m = slots[1];
             if (centered_) {
-                auto mg = slots[2].array();
-                mg = rho * mg + (S(1) - rho) * g.array();
-                m = S(momentum_) * m + lr * g.array() / ((v - mg.square()).max(S(0)) + eps).sqrt();
+                auto mg = slots[2];
+                mg = rho * mg + (S(1) - rho) * g;
+                m = S(momentum_) * m + lr * g / ((v - mg.square()).max(S(0)) + eps).sqrt();
             } else {
-                m = S(momentum_) * m + lr * g.array() / (v + eps).sqrt();
+                m = S(momentum_) * m + lr * g / (v + eps).sqrt();
             }
-            w.array() -= m;
+            w -= m;
         } else if (centered_) {
-            auto mg = slots[1].array();
-            mg = rho * mg + (S(1) - rho) * g.array();
-            w.array() -= lr * g.array() / ((v - mg.square()).max(S(0)) + eps).sqrt();
+            auto mg = slots[1];
+            mg = rho * mg + (S(1) - rho) * g;
+            w -= lr * g / ((v - mg.square()).max(S(0)) + eps).sqrt();
         } else {
-            w.array() -= lr * g.array() / (v + eps).sqrt();
+            w -= lr * g / (v + eps).sqrt();
         }
     }
 

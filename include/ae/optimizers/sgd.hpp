@@ -28,19 +28,19 @@ public:
 
 protected:
     std::size_t slots_per_param() const override { return momentum_ != 0.0 ? 1 : 0; }
-    void update(Matrix<S>& w, const Matrix<S>& g, std::vector<Matrix<S>>& slots) override {
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
         const S lr = S(this->lr_);
         if (momentum_ == 0.0) {
-            w.array() -= lr * g.array();  // w: same shape as g
+            w -= lr * g;
             return;
         }
         const S mu = S(momentum_);
-        auto v = slots[0].array();  // velocity, same shape as w
-        v = mu * v - lr * g.array();
+        auto v = slots[0];  // velocity: the same range as w
+        v = mu * v - lr * g;
         if (nesterov_)
-            w.array() += mu * v - lr * g.array();
+            w += mu * v - lr * g;
         else
-            w.array() += v;
+            w += v;
     }
 
 private:

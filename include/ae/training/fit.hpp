@@ -140,7 +140,9 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
             if (!same_xy) detail::gather_columns(y, order, start, nb, fit_y_);
             const Matrix<S>& target = same_xy ? fit_x_ : fit_y_;  // autoencoders: fit(x, x)
 
-            schedule.run(memory_cost, [&](std::size_t i) { params[i].grad->setZero(); });
+            schedule.run_split(memory_cost, [&](std::size_t i, Index begin, Index count) {
+                params[i].grad->reshaped().segment(begin, count).setZero();
+            });
             forward(fit_x_, fit_out_, Mode::training);
 
             S loss;
