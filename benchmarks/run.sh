@@ -154,6 +154,12 @@ if [[ " ${models[*]} " == *" vanilla "* && $threads -gt 1 ]]; then
       [[ -n ${batches[vanilla]:-} ]] && args+=(--batches "${batches[vanilla]}")
       run_ae "$logs/vanilla.scaling.$r.${t}thread.log" "${args[@]}"
     done
+    # The machine's own GEMMs at vanilla's shapes, 1 then $threads threads, in the same pair: the
+    # ceiling for a GEMM-bound model (two vCPUs that share one physical core barely scale at all).
+    for t in 1 "$threads"; do
+      "$bin/gemm_peak" --threads "$t" --seconds 0.3 >"$logs/gemm_peak.scaling.$r.${t}thread.log" 2>&1 ||
+        echo "run.sh: gemm_peak --threads $t failed" >&2
+    done
   done
 fi
 note_load
@@ -296,21 +302,31 @@ under_load=$(awk -v b="$load_before" -v o="$others" -v s="$stolen" 'BEGIN { prin
     echo "## Thread scaling (ae, vanilla)"
     echo
     echo "Vanilla on 1 thread, then at once on $threads threads, $scaling_pairs times (seconds per epoch, median of"
-    echo "$epochs epochs after a warm-up each). The speed-up is the median of the pairs' ratios."
+    echo "$epochs epochs after a warm-up each). The speed-up is the median of the pairs' ratios. Each pair"
+    echo "also times the machine's own GEMMs at vanilla's shapes (\`gemm_peak\`, the model-shape rate) on"
+    echo "1 and $threads threads: how far the cores themselves scale at that moment."
     echo
-    echo "| pair | 1 thread s/epoch | $threads threads s/epoch | speed-up |"
-    echo "|---|---:|---:|---:|"
-    ratios=()
+    echo "| pair | 1 thread s/epoch | $threads threads s/epoch | speed-up | GEMM 1 thread GFLOP/s | GEMM $threads threads GFLOP/s | GEMM speed-up |"
+    echo "|---|---:|---:|---:|---:|---:|---:|"
+    ratios=() gemm_ratios=()
+    median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
     for r in $(seq 1 $scaling_pairs); do
       v1=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.1thread.log")
       vn=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.${threads}thread.log")
       q=$(div "$v1" "$vn")
       [[ -n $q ]] && ratios+=("$q")
-      echo "| $r | $(fmt %.3f "$v1") | $(fmt %.3f "$vn") | $(fmt %.2f× "$q") |"
+      g1=$(awk '$1 == "gemm_model_gflops" && $2 == "vanilla" { print $3 }' "$logs/gemm_peak.scaling.$r.1thread.log" 2>/dev/null)
+      gn=$(awk '$1 == "gemm_model_gflops" && $2 == "vanilla" { print $3 }' "$logs/gemm_peak.scaling.$r.${threads}thread.log" 2>/dev/null)
+      gq=$(div "$gn" "$g1")
+      [[ -n $gq ]] && gemm_ratios+=("$gq")
+      echo "| $r | $(fmt %.3f "$v1") | $(fmt %.3f "$vn") | $(fmt %.2f× "$q") | $(fmt %.1f "$g1") | $(fmt %.1f "$gn") | $(fmt %.2f× "$gq") |"
     done
-    ((${#ratios[@]} > 0)) && speedup=$(printf '%s\n' "${ratios[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+    ((${#ratios[@]} > 0)) && speedup=$(median "${ratios[@]}")
+    gemm_speedup=""
+    ((${#gemm_ratios[@]} > 0)) && gemm_speedup=$(median "${gemm_ratios[@]}")
     echo
-    echo "Speed-up 1 → $threads threads: $(fmt %.2f "$speedup")× (median of ${#ratios[@]} pairs)."
+    echo "Speed-up 1 → $threads threads: $(fmt %.2f "$speedup")× (median of ${#ratios[@]} pairs); the machine's GEMMs at"
+    echo "the same shapes: $(fmt %.2f "$gemm_speedup")×."
   fi
   if [[ $baseline != none ]]; then
     echo
