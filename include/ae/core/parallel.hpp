@@ -44,6 +44,13 @@ inline int threads_for(Index n, double work, Index min_items = 1) {
 /// zeroing): a value from memory takes about as long as 10 FLOPs of a GEMM, or more.
 inline constexpr double memory_cost = 10.0;
 
+/// Where thread k of nt starts its range of [0, n) (k = nt: the end): an even split, rounded
+/// down to a multiple of `align`. parallel_for, parallel_sum and ParamSchedule::run_split share it,
+/// so the same items land on the same thread in all of them.
+inline Index split_point(Index n, Index k, Index nt, Index align) {
+    return k == nt ? n : std::min(n, (n * k / nt) / align * align);
+}
+
 /// Run fn(begin, count) on contiguous ranges covering [0, n), one range per thread, and return
 /// when all are done. Ranges are split at multiples of `align` (e.g. 16 columns: whole SIMD
 /// packets for element-wise kernels over columns of contiguous data).
@@ -58,8 +65,7 @@ void parallel_for(Index n, double work, F&& fn, Index align = 1) {
 #pragma omp parallel num_threads(threads)
     {
         const Index t = omp_get_thread_num(), nt = omp_get_num_threads();
-        auto split = [&](Index k) { return k == nt ? n : std::min(n, (n * k / nt) / align * align); };
-        const Index begin = split(t), end = split(t + 1);
+        const Index begin = split_point(n, t, nt, align), end = split_point(n, t + 1, nt, align);
         if (end > begin) fn(begin, end - begin);
     }
 #endif
@@ -77,8 +83,7 @@ double parallel_sum(Index n, double work, F&& fn, Index align = 1) {
 #pragma omp parallel num_threads(nt_max)
     {
         const Index t = omp_get_thread_num(), nt = omp_get_num_threads();
-        auto split = [&](Index k) { return k == nt ? n : std::min(n, (n * k / nt) / align * align); };
-        const Index begin = split(t), end = split(t + 1);
+        const Index begin = split_point(n, t, nt, align), end = split_point(n, t + 1, nt, align);
         if (end > begin) partial[std::size_t(t)] = fn(begin, end - begin);
     }
 #endif

@@ -66,8 +66,10 @@ public:
     void run_split(double cost_per_element, F&& fn) const {
         const int threads = threads_for(Index(elements_), cost_per_element * elements_, 16);
         if (threads <= 1) {
-            for (std::size_t i = 0; i < shapes_.size(); ++i)
-                if (shapes_[i].first * shapes_[i].second > 0) fn(i, Index(0), shapes_[i].first * shapes_[i].second);
+            for (std::size_t i = 0; i < shapes_.size(); ++i) {
+                const Index size = shapes_[i].first * shapes_[i].second;
+                if (size > 0) fn(i, Index(0), size);
+            }
             return;
         }
 #ifdef _OPENMP
@@ -79,8 +81,7 @@ public:
                 // Split `n` units into nt ranges at multiples of 16 units; `unit` elements each.
                 const bool by_columns = cols >= 16 * nt;
                 const Index n = by_columns ? cols : rows * cols, unit = by_columns ? rows : 1;
-                auto split = [&](Index k) { return k == nt ? n : std::min(n, (n * k / nt) / 16 * 16); };
-                const Index begin = split(t), end = split(t + 1);
+                const Index begin = split_point(n, t, nt, 16), end = split_point(n, t + 1, nt, 16);
                 if (end > begin) fn(i, begin * unit, (end - begin) * unit);
             }
         }
