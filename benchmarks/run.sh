@@ -114,6 +114,12 @@ fmt() { # fmt FORMAT VALUE: printf, or n/a when VALUE is empty
 div() { # div A B: A / B, empty when either is missing
   [[ -n $1 && -n $2 ]] && awk -v a="$1" -v b="$2" 'BEGIN { if (b != 0) printf "%.6g", a / b }' || true
 }
+median() { # median VALUES...: the middle value (the upper middle of an even count)
+  printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
+}
+gemm_rate() { # gemm_rate MODEL FILE: gemm_peak's model-shape GFLOP/s for MODEL, empty when missing
+  awk -v m="$1" '$1 == "gemm_model_gflops" && $2 == m { print $3 }' "$2" 2>/dev/null || true
+}
 run_ae() { # run_ae LOG ARGS...
   local log=$1; shift
   "$bin/ae_bench" "$@" >"$log" 2>&1 || echo "run.sh: ae_bench $* failed (see $log)" >&2
@@ -277,7 +283,7 @@ under_load=$(awk -v b="$load_before" -v o="$others" -v s="$stolen" 'BEGIN { prin
     a="$logs/$m.ae.log" t="$logs/$m.torch.log"
     gf=$(value gflop_per_epoch "$a")
     ag=$(value gflops_achieved "$a") tg=$(value gflops_achieved "$t")
-    mr=$(awk -v m="$m" '$1 == "gemm_model_gflops" && $2 == m { print $3 }' "$logs/gemm_peak.log")
+    mr=$(gemm_rate "$m" "$logs/gemm_peak.log")
     limit=$(div "$gf" "$mr")
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "$m" "$(fmt %.1f "$gf")" "$(fmt %.1f "$ag")" \
       "$(fmt %.0f%% "$(div "$ag" "$peak" | awk '{ if ($1 != "") print $1 * 100 }')")" "$(fmt %.1f "$mr")" \
@@ -309,14 +315,13 @@ under_load=$(awk -v b="$load_before" -v o="$others" -v s="$stolen" 'BEGIN { prin
     echo "| pair | 1 thread s/epoch | $threads threads s/epoch | speed-up | GEMM 1 thread GFLOP/s | GEMM $threads threads GFLOP/s | GEMM speed-up |"
     echo "|---|---:|---:|---:|---:|---:|---:|"
     ratios=() gemm_ratios=()
-    median() { printf '%s\n' "$@" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
     for r in $(seq 1 $scaling_pairs); do
       v1=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.1thread.log")
       vn=$(value seconds_per_epoch_median "$logs/vanilla.scaling.$r.${threads}thread.log")
       q=$(div "$v1" "$vn")
       [[ -n $q ]] && ratios+=("$q")
-      g1=$(awk '$1 == "gemm_model_gflops" && $2 == "vanilla" { print $3 }' "$logs/gemm_peak.scaling.$r.1thread.log" 2>/dev/null)
-      gn=$(awk '$1 == "gemm_model_gflops" && $2 == "vanilla" { print $3 }' "$logs/gemm_peak.scaling.$r.${threads}thread.log" 2>/dev/null)
+      g1=$(gemm_rate vanilla "$logs/gemm_peak.scaling.$r.1thread.log")
+      gn=$(gemm_rate vanilla "$logs/gemm_peak.scaling.$r.${threads}thread.log")
       gq=$(div "$gn" "$g1")
       [[ -n $gq ]] && gemm_ratios+=("$gq")
       echo "| $r | $(fmt %.3f "$v1") | $(fmt %.3f "$vn") | $(fmt %.2f× "$q") | $(fmt %.1f "$g1") | $(fmt %.1f "$gn") | $(fmt %.2f× "$gq") |"
