@@ -139,6 +139,57 @@ TEST_CASE("DenseTranspose: backward_from_logits matches backward through the act
     REQUIRE(tied.logits() == nullptr);
 }
 
+TEST_CASE("Dense and DenseTranspose: the batch split over 2 threads gives the 1-thread gradients",
+          "[dense][dense_transpose][threads]") {
+    // Large enough that the backward pass takes 2 threads (detail/affine.hpp: each thread's share
+    // of the kernel gradient, summed after a barrier); 77 samples split at 16-column alignment
+    // into 32 + 45.
+    const int before = max_threads();
+    auto enc = std::make_shared<Dense<double>>(100, Activation::tanh);
+    Rng rng(3);
+    enc->build(Shape{150}, rng);
+    DenseTranspose<double> dec(enc, Activation::sigmoid);
+    dec.build(Shape{100}, rng);
+    randomize_biases(dec, 4);
+    const Md x = random_matrix(150, 77, 5), dy = random_matrix(150, 77, 6);
+    const Md grad_before = random_matrix(100, 150, 7);  // gradients accumulate: start from non-zero
+    struct Run {
+        Md h, y, dh, dx, dW, db_enc, db_dec;
+    };
+    auto run = [&](int threads, bool from_logits) {
+        set_num_threads(threads);
+        Run r;
+        enc->kernel_grad() = grad_before;
+        enc->parameters()[1].grad->setConstant(0.25);  // the biases' gradients
+        dec.parameters()[0].grad->setConstant(0.25);
+        dec.set_keep_logits(from_logits);
+        enc->forward(x, r.h, Mode::training);
+        dec.forward(r.h, r.y, Mode::training);
+        if (from_logits) dec.backward_from_logits(dy, r.dh);
+        else dec.backward(dy, r.dh);
+        enc->backward(r.dh, r.dx);
+        r.dW = enc->kernel_grad();
+        r.db_enc = *enc->parameters()[1].grad;
+        r.db_dec = *dec.parameters()[0].grad;
+        return r;
+    };
+    for (bool from_logits : {false, true}) {
+        INFO("from_logits " << from_logits);
+        const Run one = run(1, from_logits), two = run(2, from_logits);
+        set_num_threads(2);
+        REQUIRE(threads_for(77, 4.6e6, 16) == 2);  // the backward passes' work is about 4.6 MFLOP
+        for (auto [a, b] : {std::pair{&one.y, &two.y}, {&one.dh, &two.dh}, {&one.dx, &two.dx}, {&one.dW, &two.dW},
+                            {&one.db_enc, &two.db_enc}, {&one.db_dec, &two.db_dec}}) {
+            REQUIRE(a->rows() == b->rows());
+            REQUIRE(a->cols() == b->cols());
+            REQUIRE((*a - *b).cwiseAbs().maxCoeff() < 1e-12);
+        }
+        // The accumulated kernel gradient holds both uses plus what it held before.
+        REQUIRE((one.dW - grad_before).norm() > 1.0);
+    }
+    set_num_threads(before);
+}
+
 TEST_CASE("DenseTranspose: a tied autoencoder has about half the parameters of the untied one",
           "[dense_transpose][recipes][tied]") {
     SECTION("784-[128,64]-32") {

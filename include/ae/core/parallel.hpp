@@ -15,6 +15,7 @@
 // waking a second thread costs more than it saves.
 #include <algorithm>
 #include <array>
+#include <utility>
 #ifdef _OPENMP
 #include <omp.h>
 #endif
@@ -49,6 +50,17 @@ inline constexpr double memory_cost = 10.0;
 /// so the same items land on the same thread in all of them.
 inline Index split_point(Index n, Index k, Index nt, Index align) {
     return k == nt ? n : std::min(n, (n * k / nt) / align * align);
+}
+
+/// Thread k of nt's range of a rows × cols parameter (or its gradient), in elements, column-major:
+/// whole columns split as split_point splits them, when there are 16 columns per thread, else
+/// multiples of 16 elements. The optimizers' update and the gradient reductions that precede it
+/// both use it, so each thread updates the part of a gradient it has just summed.
+inline std::pair<Index, Index> element_range(Index rows, Index cols, Index k, Index nt) {
+    const bool by_columns = cols >= 16 * nt;
+    const Index n = by_columns ? cols : rows * cols, unit = by_columns ? rows : 1;
+    const Index begin = split_point(n, k, nt, 16), end = split_point(n, k + 1, nt, 16);
+    return {begin * unit, std::max<Index>(0, end - begin) * unit};
 }
 
 /// Run fn(begin, count) on contiguous ranges covering [0, n), one range per thread, and return

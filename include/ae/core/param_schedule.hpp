@@ -6,9 +6,10 @@
 //    dynamically: each thread starts on a big kernel at once and the small ones fill in.
 //  - run_split(): every parameter split into one contiguous range of elements per thread
 //    (element-wise work: the optimizer's update, fit's zeroing of the gradients). A kernel is split
-//    at the same columns parallel_product splits its gradient at, so each thread updates the part
-//    of the gradient its own cache has just computed; a single kernel per thread made the other
-//    half cross between the cores, and the update ran slower on 2 threads than on 1.
+//    at the same columns (element_range) at which the dense layers sum their per-thread gradient
+//    shares (layers/detail/affine.hpp), so each thread updates the part of the gradient its own
+//    cache has just summed; a single kernel per thread made the other half cross between the
+//    cores, and the update ran slower on 2 threads than on 1.
 #include <algorithm>
 #include <cstddef>
 #include <utility>
@@ -60,8 +61,7 @@ public:
 
     /// fn(i, begin, count) for every parameter index i, once per thread, on that thread's range
     /// [begin, begin + count) of the parameter's elements (column-major, as its data() holds them).
-    /// Ranges are whole columns, split as parallel_for splits them with align 16, when a parameter
-    /// has 16 columns per thread; else multiples of 16 elements. Empty ranges are skipped.
+    /// Ranges are element_range's (core/parallel.hpp). Empty ranges are skipped.
     template <class F>
     void run_split(double cost_per_element, F&& fn) const {
         const int threads = threads_for(Index(elements_), cost_per_element * elements_, 16);
@@ -77,12 +77,8 @@ public:
         {
             const Index t = omp_get_thread_num(), nt = omp_get_num_threads();
             for (std::size_t i = 0; i < shapes_.size(); ++i) {
-                const auto [rows, cols] = shapes_[i];
-                // Split `n` units into nt ranges at multiples of 16 units; `unit` elements each.
-                const bool by_columns = cols >= 16 * nt;
-                const Index n = by_columns ? cols : rows * cols, unit = by_columns ? rows : 1;
-                const Index begin = split_point(n, t, nt, 16), end = split_point(n, t + 1, nt, 16);
-                if (end > begin) fn(i, begin * unit, (end - begin) * unit);
+                const auto [begin, count] = element_range(shapes_[i].first, shapes_[i].second, t, nt);
+                if (count > 0) fn(i, begin, count);
             }
         }
 #endif

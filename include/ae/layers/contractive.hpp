@@ -41,6 +41,7 @@ public:
 
     void forward(const Matrix<S>& x, Matrix<S>& y, Mode mode) override {
         Dense<S>::forward(x, y, mode);
+        y_ = &y;
         const Index B = y.cols();
         auto H = y.array();  // h: out × batch
         ensure_size(s2_, y.rows(), B);
@@ -64,6 +65,14 @@ public:
         const double sum = double((s2_sum_.array() * q_.array()).sum());
         jac2_ = S(sum / double(std::max<Index>(B, 1)));
         penalty_ = S(lambda_ * sum / double(std::max<Index>(B, 1)));
+    }
+
+    // Through the activation first; the penalty's gradient joins dz in backward_from_logits.
+    // (Dense's own backward fuses the two steps and would skip the penalty.)
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
+        this->check_rows(dy, this->units(), "output gradient");
+        activation_backward(this->activation(), *y_, dy, dz_act_);
+        backward_from_logits(dz_act_, dx);
     }
 
     void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
@@ -104,7 +113,8 @@ public:
 
 private:
     double lambda_;
-    Matrix<S> s2_, g_, q_, dz_total_;
+    Matrix<S> s2_, g_, q_, dz_act_, dz_total_;
+    const Matrix<S>* y_ = nullptr;  // the output of the last forward pass
     Matrix<S> s2_sum_, kq_, ks2_sum_;  // out × 1 each
     S penalty_ = 0, jac2_ = 0;
 };

@@ -5,7 +5,7 @@
 //   dW += dz xᵀ,  db += Σ_batch dz,  dx = Wᵀ dz.
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
-#include "ae/core/parallel_product.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/layers/detail/affine.hpp"
 #include "ae/models/registry.hpp"
 
@@ -33,18 +33,10 @@ public:
 
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
         this->check_rows(dy, units_, "output gradient");
-        activation_backward(activation_, *y_, dy, dz_);  // dz: out × batch
-        backward_from_logits(dz_, dx);
+        backward_pass(dy, y_, dx);  // dz = dy ⊙ f'(y): out × batch
     }
 
-    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
-        parallel_product(dW_, dz, x_->transpose(), true);  // dW += dz xᵀ: out × in
-        db_.col(0) += dz.rowwise().sum();
-        if (this->input_grad_needed_) {
-            ensure_size(dx, in_, dz.cols());
-            parallel_product(dx, W_.transpose(), dz, false);  // dx = Wᵀ dz: in × batch
-        }
-    }
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { backward_pass(dz, nullptr, dx); }
 
     std::vector<Param<S>> parameters() override {
         return {this->param("kernel", W_, dW_), this->param("bias", b_, db_)};
@@ -77,6 +69,20 @@ public:
     const Matrix<S>* last_input() const { return x_; }
 
 protected:
+    // dW += dz xᵀ: out × in, db += Σ dz, dx = Wᵀ dz: in × batch (see detail/affine.hpp)
+    void backward_pass(const Matrix<S>& g, const Matrix<S>* y, Matrix<S>& dx) {
+        Matrix<S>* dx_out = nullptr;
+        if (this->input_grad_needed_) {
+            ensure_size(dx, in_, g.cols());
+            dx_out = &dx;
+        }
+        const Matrix<S>& x = *x_;
+        detail::affine_backward(
+            g, y, activation_, dz_,
+            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, dz, x.middleCols(c, n).transpose(), add); },
+            dW_, db_, W_.transpose(), dx_out, shares_);
+    }
+
     Shape do_build(const Shape& in, Rng& rng) override {
         if (in.rank() != 1)
             throw ShapeError("Dense: expected a vector input shape {n}, got " + in.str() +
@@ -97,6 +103,7 @@ private:
     Initializer init_;
     Matrix<S> W_, b_, dW_, db_;
     Matrix<S> z_, dz_;
+    detail::GradientShares<S> shares_;
     const Matrix<S>* x_ = nullptr;
     const Matrix<S>* y_ = nullptr;
 };

@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "ae/core/layer.hpp"
-#include "ae/core/parallel_product.hpp"
+#include "ae/core/gemm.hpp"
 #include "ae/layers/detail/affine.hpp"
 #include "ae/layers/dense.hpp"
 #include "ae/models/registry.hpp"
@@ -44,18 +44,10 @@ public:
 
     void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
         this->check_rows(dy, units_, "output gradient");
-        activation_backward(activation_, *y_, dy, dz_);  // dz: in × batch
-        backward_from_logits(dz_, dx);
+        backward_pass(dy, y_, dx);  // dz = dy ⊙ f'(y): in × batch
     }
 
-    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override {
-        parallel_product(partner_->kernel_grad(), *x_, dz.transpose(), true);  // dW += x dzᵀ: out × in, the partner's layout
-        db_.col(0) += dz.rowwise().sum();
-        if (this->input_grad_needed_) {
-            ensure_size(dx, partner_->units(), dz.cols());
-            parallel_product(dx, partner_->kernel(), dz, false);  // dx = W dz: out × batch
-        }
-    }
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { backward_pass(dz, nullptr, dx); }
 
     /// Only the bias: the kernel belongs to the partner.
     std::vector<Param<S>> parameters() override { return {this->param("bias", b_, db_)}; }
@@ -100,6 +92,20 @@ protected:
     }
 
 private:
+    // dW += x dzᵀ into the partner's kernel gradient (out × in), db += Σ dz, dx = W dz: out × batch
+    void backward_pass(const Matrix<S>& g, const Matrix<S>* y, Matrix<S>& dx) {
+        Matrix<S>* dx_out = nullptr;
+        if (this->input_grad_needed_) {
+            ensure_size(dx, partner_->units(), g.cols());
+            dx_out = &dx;
+        }
+        const Matrix<S>& x = *x_;
+        detail::affine_backward(
+            g, y, activation_, dz_,
+            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, x.middleCols(c, n), dz.transpose(), add); },
+            partner_->kernel_grad(), db_, partner_->kernel(), dx_out, shares_);
+    }
+
     // A partner rebuilt with another input size would silently break the tie's shapes.
     void check_partner_unchanged() const {
         if (partner_->kernel().cols() != units_)
@@ -112,6 +118,7 @@ private:
     Index units_ = 0;
     Matrix<S> b_, db_;
     Matrix<S> z_, dz_;
+    detail::GradientShares<S> shares_;  // per-thread shares of the partner's kernel gradient, and of db
     const Matrix<S>* x_ = nullptr;
     const Matrix<S>* y_ = nullptr;
 };
