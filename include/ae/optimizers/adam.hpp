@@ -24,18 +24,22 @@ public:
 
 protected:
     std::size_t slots_per_param() const override { return 2; }
-    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
+    // α_t is the same for every parameter and range: computed once per step.
+    void begin_step() override {
         const double t = double(this->iterations());
-        const S alpha = S(this->lr_ * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t)));
+        alpha_ = S(this->lr_ * std::sqrt(1.0 - std::pow(beta_2_, t)) / (1.0 - std::pow(beta_1_, t)));
+    }
+    void update(ParamPart<S> w, ConstParamPart<S> g, SlotParts<S> slots) override {
         auto m = slots[0];
         auto v = slots[1];
         m = S(beta_1_) * m + S(1 - beta_1_) * g;
         v = S(beta_2_) * v + S(1 - beta_2_) * g.square();
-        w -= alpha * m / (v.sqrt() + S(epsilon_));
+        w -= alpha_ * m / (v.sqrt() + S(epsilon_));
     }
 
 private:
     double beta_1_, beta_2_, epsilon_;
+    S alpha_ = 0;  // this step's α_t (begin_step)
 };
 
 } // namespace ae
