@@ -19,6 +19,7 @@
 #include "ae/core/param.hpp"
 #include "ae/core/parameter_budget.hpp"
 #include "ae/core/rng.hpp"
+#include "ae/core/sample_split.hpp"
 #include "ae/core/shape.hpp"
 
 namespace ae {
@@ -90,6 +91,12 @@ public:
     /// When false, backward may skip computing dx (the first layer of a trained model).
     virtual void set_input_grad_needed(bool needed) { input_grad_needed_ = needed; }
     bool input_grad_needed() const { return input_grad_needed_; }
+
+    /// The layer's passes in per-sample pieces (core/sample_split.hpp), or nullptr when it has
+    /// none. fit runs a model whose layers all have them in one parallel region per step, through
+    /// the pieces and not forward/backward: a subclass that changes its base's forward or backward
+    /// (ContractiveDense) returns nullptr here.
+    virtual SampleSplit<S>* sample_split() { return nullptr; }
 
     /// trainable(false) freezes the layer: its parameters are marked non-trainable and the
     /// optimizer skips them. Gradients still flow through it to earlier layers.

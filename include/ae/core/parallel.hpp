@@ -13,6 +13,9 @@
 // Jobs called from inside a job run serially on the calling thread (max_threads() is 1 there),
 // so kernels can be composed freely. Small jobs (work below ~2 MFLOP) run on the calling thread:
 // waking a second thread costs more than it saves.
+//
+// A model of dense layers goes one step further: its whole training step is one job, each thread
+// on its own samples through every layer (core/sample_split.hpp, training/sample_parallel_step.hpp).
 #include <algorithm>
 #include <array>
 #include <utility>

@@ -74,14 +74,17 @@ public:
         }
 #ifdef _OPENMP
 #pragma omp parallel num_threads(threads)
-        {
-            const Index t = omp_get_thread_num(), nt = omp_get_num_threads();
-            for (std::size_t i = 0; i < shapes_.size(); ++i) {
-                const auto [begin, count] = element_range(shapes_[i].first, shapes_[i].second, t, nt);
-                if (count > 0) fn(i, begin, count);
-            }
-        }
+        run_thread(omp_get_thread_num(), omp_get_num_threads(), fn);
 #endif
+    }
+
+    /// Thread t of nt's part of run_split, for a caller already inside a parallel region.
+    template <class F>
+    void run_thread(Index t, Index nt, F&& fn) const {
+        for (std::size_t i = 0; i < shapes_.size(); ++i) {
+            const auto [begin, count] = element_range(shapes_[i].first, shapes_[i].second, t, nt);
+            if (count > 0) fn(i, begin, count);
+        }
     }
 
 private:

@@ -93,6 +93,8 @@ public:
     }
 
     S extra_loss() const override { return penalty_; }
+    /// None: the penalty needs the whole batch (its sums over samples) between the pieces.
+    SampleSplit<S>* sample_split() override { return nullptr; }
 
     Config config() const override {
         Config c = Dense<S>::config();

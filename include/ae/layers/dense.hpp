@@ -3,6 +3,8 @@
 //   x: in × batch, W: out × in (PyTorch's layout; Keras' kernel is its transpose), b: out.
 // Backward, with dz = dy ⊙ f'(·):
 //   dW += dz xᵀ,  db += Σ_batch dz,  dx = Wᵀ dz.
+// Its passes split the batch by samples (SampleSplit), so fit can run a model of Dense layers in
+// one parallel region per step.
 #include "ae/core/initializer.hpp"
 #include "ae/core/layer.hpp"
 #include "ae/core/gemm.hpp"
@@ -12,7 +14,7 @@
 namespace ae {
 
 template <class S = float>
-class Dense : public Layer<S> {
+class Dense : public Layer<S>, public SampleSplit<S> {
 public:
     explicit Dense(Index units, Activation activation = Activation::linear,
                    Initializer kernel_initializer = Initializer::glorot_uniform)
@@ -22,21 +24,30 @@ public:
 
     std::string type() const override { return "Dense"; }
 
-    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
+    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override { split_forward<S>(*this, x, y); }
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override { split_backward<S>(*this, dy, dx, false); }
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { split_backward<S>(*this, dz, dx, true); }
+
+    // ---- SampleSplit: the passes in pieces (see core/sample_split.hpp, layers/detail/affine.hpp)
+    SampleSplit<S>* sample_split() override { return this; }
+    double forward_prepare(const Matrix<S>& x, Matrix<S>& y) override {
         this->check_rows(x, in_, "input");
-        x_ = &x;
-        ensure_size(y, units_, x.cols());
-        if (this->keep_logits_) ensure_size(z_, units_, x.cols());
-        detail::affine_forward(W_, b_, x, activation_, y, this->keep_logits_ ? &z_ : nullptr);  // y = f(W x + b)
-        y_ = &y;
+        return passes_.forward_prepare(x, y, units_, activation_, this->keep_logits_);
     }
-
-    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
-        this->check_rows(dy, units_, "output gradient");
-        backward_pass(dy, y_, dx);  // dz = dy ⊙ f'(y): out × batch
+    void forward_columns(Index c, Index n) override { passes_.forward_columns(W_, b_, activation_, c, n); }  // y = f(W x + b)
+    double backward_prepare(const Matrix<S>& g, Matrix<S>& dx, bool from_logits, int threads) override {
+        this->check_rows(g, units_, from_logits ? "logits gradient" : "output gradient");
+        return passes_.backward_prepare(g, from_logits, this->input_grad_needed_ ? &dx : nullptr, in_, dW_, db_,
+                                        activation_, threads);
     }
-
-    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { backward_pass(dz, nullptr, dx); }
+    // dz = dy ⊙ f'(y), dW += dz xᵀ: out × in, db += Σ dz, dx = Wᵀ dz: in × batch
+    void backward_samples(Index t, Index nt) override {
+        const Matrix<S>& x = *passes_.input();
+        passes_.backward_samples(
+            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, dz, x.middleCols(c, n).transpose(), add); },
+            dW_, db_, W_.transpose(), activation_, t, nt);
+    }
+    void add_shares(Index t, Index nt) override { passes_.add_shares(dW_, db_, t, nt); }
 
     std::vector<Param<S>> parameters() override {
         return {this->param("kernel", W_, dW_), this->param("bias", b_, db_)};
@@ -57,7 +68,7 @@ public:
     }
 
     Activation output_activation() const override { return activation_; }
-    const Matrix<S>* logits() const override { return this->keep_logits_ ? &z_ : nullptr; }
+    const Matrix<S>* logits() const override { return passes_.logits(); }
 
     Index units() const { return units_; }
     Activation activation() const { return activation_; }
@@ -66,23 +77,9 @@ public:
     Matrix<S>& kernel_grad() { return dW_; }
     const Matrix<S>& kernel() const { return W_; }
     /// The input of the last forward pass (used by tied partners).
-    const Matrix<S>* last_input() const { return x_; }
+    const Matrix<S>* last_input() const { return passes_.input(); }
 
 protected:
-    // dW += dz xᵀ: out × in, db += Σ dz, dx = Wᵀ dz: in × batch (see detail/affine.hpp)
-    void backward_pass(const Matrix<S>& g, const Matrix<S>* y, Matrix<S>& dx) {
-        Matrix<S>* dx_out = nullptr;
-        if (this->input_grad_needed_) {
-            ensure_size(dx, in_, g.cols());
-            dx_out = &dx;
-        }
-        const Matrix<S>& x = *x_;
-        detail::affine_backward(
-            g, y, activation_, dz_,
-            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, dz, x.middleCols(c, n).transpose(), add); },
-            dW_, db_, W_.transpose(), dx_out, shares_);
-    }
-
     Shape do_build(const Shape& in, Rng& rng) override {
         if (in.rank() != 1)
             throw ShapeError("Dense: expected a vector input shape {n}, got " + in.str() +
@@ -102,10 +99,7 @@ private:
     Activation activation_;
     Initializer init_;
     Matrix<S> W_, b_, dW_, db_;
-    Matrix<S> z_, dz_;
-    detail::GradientShares<S> shares_;
-    const Matrix<S>* x_ = nullptr;
-    const Matrix<S>* y_ = nullptr;
+    detail::AffinePasses<S> passes_;
 };
 
 } // namespace ae

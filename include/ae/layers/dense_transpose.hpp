@@ -21,7 +21,7 @@
 namespace ae {
 
 template <class S = float>
-class DenseTranspose : public Layer<S> {
+class DenseTranspose : public Layer<S>, public SampleSplit<S> {
 public:
     explicit DenseTranspose(std::shared_ptr<Dense<S>> partner, Activation activation = Activation::linear)
         : partner_(std::move(partner)), activation_(activation) {
@@ -30,24 +30,35 @@ public:
 
     std::string type() const override { return "DenseTranspose"; }
 
-    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override {
+    void forward(const Matrix<S>& x, Matrix<S>& y, Mode) override { split_forward<S>(*this, x, y); }
+    void backward(const Matrix<S>& dy, Matrix<S>& dx) override { split_backward<S>(*this, dy, dx, false); }
+    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { split_backward<S>(*this, dz, dx, true); }
+
+    // ---- SampleSplit: the passes in pieces (see core/sample_split.hpp, layers/detail/affine.hpp)
+    SampleSplit<S>* sample_split() override { return this; }
+    double forward_prepare(const Matrix<S>& x, Matrix<S>& y) override {
         this->check_rows(x, partner_->units(), "input");
         check_partner_unchanged();
-        x_ = &x;
-        ensure_size(y, units_, x.cols());
-        if (this->keep_logits_) ensure_size(z_, units_, x.cols());
-        // y = f(Wᵀ x + b): in × batch
-        detail::affine_forward(partner_->kernel().transpose(), b_, x, activation_, y,
-                               this->keep_logits_ ? &z_ : nullptr);
-        y_ = &y;
+        return passes_.forward_prepare(x, y, units_, activation_, this->keep_logits_);
     }
-
-    void backward(const Matrix<S>& dy, Matrix<S>& dx) override {
-        this->check_rows(dy, units_, "output gradient");
-        backward_pass(dy, y_, dx);  // dz = dy ⊙ f'(y): in × batch
+    // y = f(Wᵀ x + b): in × batch
+    void forward_columns(Index c, Index n) override {
+        passes_.forward_columns(partner_->kernel().transpose(), b_, activation_, c, n);
     }
-
-    void backward_from_logits(const Matrix<S>& dz, Matrix<S>& dx) override { backward_pass(dz, nullptr, dx); }
+    double backward_prepare(const Matrix<S>& g, Matrix<S>& dx, bool from_logits, int threads) override {
+        this->check_rows(g, units_, from_logits ? "logits gradient" : "output gradient");
+        return passes_.backward_prepare(g, from_logits, this->input_grad_needed_ ? &dx : nullptr, partner_->units(),
+                                        partner_->kernel_grad(), db_, activation_, threads);
+    }
+    // dz = dy ⊙ f'(y), dW += x dzᵀ into the partner's kernel gradient (out × in), db += Σ dz,
+    // dx = W dz: out × batch
+    void backward_samples(Index t, Index nt) override {
+        const Matrix<S>& x = *passes_.input();
+        passes_.backward_samples(
+            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, x.middleCols(c, n), dz.transpose(), add); },
+            partner_->kernel_grad(), db_, partner_->kernel(), activation_, t, nt);
+    }
+    void add_shares(Index t, Index nt) override { passes_.add_shares(partner_->kernel_grad(), db_, t, nt); }
 
     /// Only the bias: the kernel belongs to the partner.
     std::vector<Param<S>> parameters() override { return {this->param("bias", b_, db_)}; }
@@ -70,7 +81,7 @@ public:
     }
 
     Activation output_activation() const override { return activation_; }
-    const Matrix<S>* logits() const override { return this->keep_logits_ ? &z_ : nullptr; }
+    const Matrix<S>* logits() const override { return passes_.logits(); }
 
     const std::shared_ptr<Dense<S>>& partner() const { return partner_; }
     Activation activation() const { return activation_; }
@@ -92,20 +103,6 @@ protected:
     }
 
 private:
-    // dW += x dzᵀ into the partner's kernel gradient (out × in), db += Σ dz, dx = W dz: out × batch
-    void backward_pass(const Matrix<S>& g, const Matrix<S>* y, Matrix<S>& dx) {
-        Matrix<S>* dx_out = nullptr;
-        if (this->input_grad_needed_) {
-            ensure_size(dx, partner_->units(), g.cols());
-            dx_out = &dx;
-        }
-        const Matrix<S>& x = *x_;
-        detail::affine_backward(
-            g, y, activation_, dz_,
-            [&](auto& dst, const auto& dz, Index c, Index n, bool add) { gemm(dst, x.middleCols(c, n), dz.transpose(), add); },
-            partner_->kernel_grad(), db_, partner_->kernel(), dx_out, shares_);
-    }
-
     // A partner rebuilt with another input size would silently break the tie's shapes.
     void check_partner_unchanged() const {
         if (partner_->kernel().cols() != units_)
@@ -117,10 +114,7 @@ private:
     Activation activation_;
     Index units_ = 0;
     Matrix<S> b_, db_;
-    Matrix<S> z_, dz_;
-    detail::GradientShares<S> shares_;  // per-thread shares of the partner's kernel gradient, and of db
-    const Matrix<S>* x_ = nullptr;
-    const Matrix<S>* y_ = nullptr;
+    detail::AffinePasses<S> passes_;  // with per-thread shares of the partner's kernel gradient, and of db
 };
 
 }  // namespace ae

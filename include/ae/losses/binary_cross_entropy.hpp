@@ -59,20 +59,29 @@ public:
             dz.middleCols(c, n).noalias() = inv_n * (pred.middleCols(c, n) - target.middleCols(c, n));
         });
     }
-    /// Both in one pass over z, pred and target, on ae's threads (the training step's path).
+    /// Both in one pass over z, pred and target, on ae's threads.
     S value_and_gradient_from_logits(const Matrix<S>& z, const Matrix<S>& pred, const Matrix<S>& target,
                                      Matrix<S>& dz) const override {
         this->check_same_shape(z, target);
         this->check_same_shape(pred, target);
         ensure_size(dz, pred.rows(), pred.cols());
-        const S inv_n = S(1) / this->divisor(reduction_, pred);
         const double sum = parallel_sum(z.cols(), (logit_loss_cost + 2.0) * double(z.size()), [&](Index c, Index n) {
-            auto p = pred.middleCols(c, n).array();
-            auto t = target.middleCols(c, n).array();
-            dz.middleCols(c, n).array() = inv_n * (p - t);
-            return double(logit_losses(z.middleCols(c, n).array(), p, t).sum());
+            return sum_and_gradient_columns(&z, pred, target, dz, c, n);
         });
-        return S(sum / double(this->divisor(reduction_, z)));
+        return reduce(sum, z);
+    }
+
+    /// From the logits only (the fused path, the one training takes): dz = (p - t) / N.
+    bool splits_samples(bool from_logits) const override { return from_logits; }
+    double sum_and_gradient_columns(const Matrix<S>* z, const Matrix<S>& pred, const Matrix<S>& target, Matrix<S>& dz,
+                                    Index c, Index n) const override {
+        auto p = pred.middleCols(c, n).array();
+        auto t = target.middleCols(c, n).array();
+        dz.middleCols(c, n).array() = (S(1) / this->divisor(reduction_, pred)) * (p - t);
+        return double(logit_losses(z->middleCols(c, n).array(), p, t).sum());
+    }
+    S reduce(double sum, const Matrix<S>& pred) const override {
+        return S(sum / double(this->divisor(reduction_, pred)));
     }
 
 private:

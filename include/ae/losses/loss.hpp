@@ -46,6 +46,24 @@ public:
         return v;
     }
 
+    // --- The sample-parallel training step (training/sample_parallel_step.hpp), where each
+    // thread takes the loss of its own samples.
+    /// True when sum_and_gradient_columns applies: from the logits z when from_logits, else from pred.
+    virtual bool splits_samples(bool /*from_logits*/) const { return false; }
+    /// For samples [c, c + n) of a batch: write their columns of the gradient (with respect to z
+    /// when z is given, else to pred), scaled for the whole batch as gradient() scales it, and
+    /// return the sum of their element losses, not yet reduced (reduce() turns the batch's total
+    /// into the loss).
+    virtual double sum_and_gradient_columns(const Matrix<S>* /*z*/, const Matrix<S>& /*pred*/,
+                                            const Matrix<S>& /*target*/, Matrix<S>& /*grad*/, Index /*c*/,
+                                            Index /*n*/) const {
+        throw Error(name() + ": sum_and_gradient_columns is not supported");
+    }
+    /// The loss of a batch with predictions pred, from the sum of its element losses.
+    virtual S reduce(double /*sum*/, const Matrix<S>& /*pred*/) const {
+        throw Error(name() + ": reduce is not supported");
+    }
+
     /// Throw ConfigError when targets hold values the loss is not defined for (the
     /// cross-entropies need probabilities in [0, 1]); `where` starts the message. fit and
     /// evaluate call it once on all targets. Accepts everything by default.

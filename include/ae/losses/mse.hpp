@@ -21,6 +21,20 @@ public:
         dpred.noalias() = (S(2) / this->divisor(reduction_, pred)) * (pred - target);
     }
 
+    /// From pred (MSE fuses with no activation): grad = 2 (p - t) / N.
+    bool splits_samples(bool from_logits) const override { return !from_logits; }
+    double sum_and_gradient_columns(const Matrix<S>*, const Matrix<S>& pred, const Matrix<S>& target, Matrix<S>& grad,
+                                    Index c, Index n) const override {
+        auto d = grad.middleCols(c, n);
+        d.noalias() = pred.middleCols(c, n) - target.middleCols(c, n);
+        const double sum = double(d.squaredNorm());
+        d *= S(2) / this->divisor(reduction_, pred);
+        return sum;
+    }
+    S reduce(double sum, const Matrix<S>& pred) const override {
+        return S(sum / double(this->divisor(reduction_, pred)));
+    }
+
 private:
     Reduction reduction_;
 };

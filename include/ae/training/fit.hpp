@@ -4,6 +4,8 @@
 //   for each epoch:
 //     shuffle (seeded)
 //     for each batch: zero grads → forward → loss + extra losses → backward → optimizer step → callbacks
+//       (a model of Dense/DenseTranspose layers with BCE or MSE runs zero grads → forward → loss →
+//       backward in one parallel region: training/sample_parallel_step.hpp)
 //     validation → History → callbacks (ModelCheckpoint writes checkpoints here)
 //
 // Reliability (docs/checkpoints.md): resume_from continues from a checkpoint
@@ -22,6 +24,7 @@
 #include "ae/core/param_schedule.hpp"
 #include "ae/io/checkpoint_file.hpp"
 #include "ae/models/sequential.hpp"
+#include "ae/training/sample_parallel_step.hpp"
 
 namespace ae {
 
@@ -103,6 +106,8 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
     set_input_grad_needed(false);
     std::vector<Param<S>> params = parameters();
     const ParamSchedule<S> schedule(params);  // zeroes the gradients on ae's threads
+    // Models of Dense/DenseTranspose layers only, with BCE or MSE: each step in one parallel region.
+    const auto split_step = detail::SampleParallelStep<S>::plan(*this, *loss_, fused);
     Rng rng(opt.seed);
     const Index n = x.cols();
     const bool same_xy = &x == &y;
@@ -136,26 +141,29 @@ History Sequential<S>::fit(const Matrix<S>& x, const Matrix<S>& y, const FitOpti
 
         for (Index start = 0, b = 0; start < n && !stop; start += opt.batch_size, ++b) {
             const Index nb = std::min(opt.batch_size, n - start);
-            detail::gather_columns(x, order, start, nb, fit_x_);
-            if (!same_xy) detail::gather_columns(y, order, start, nb, fit_y_);
-            const Matrix<S>& target = same_xy ? fit_x_ : fit_y_;  // autoencoders: fit(x, x)
-
-            schedule.run_split(memory_cost, [&](std::size_t i, Index begin, Index count) {
-                params[i].grad->reshaped().segment(begin, count).setZero();
-            });
-            forward(fit_x_, fit_out_, Mode::training);
-
             S loss;
-            if (fused) {
-                loss = loss_->value_and_gradient_from_logits(*logits(), fit_out_, target, fit_dout_);
+            if (split_step) {  // the same step, in one parallel region
+                loss = split_step->run(x, same_xy ? nullptr : &y, order, start, nb, schedule, params);
             } else {
-                loss = loss_->value(fit_out_, target);
-                loss_->gradient(fit_out_, target, fit_dout_);
+                detail::gather_columns(x, order, start, nb, fit_x_);
+                if (!same_xy) detail::gather_columns(y, order, start, nb, fit_y_);
+                const Matrix<S>& target = same_xy ? fit_x_ : fit_y_;  // autoencoders: fit(x, x)
+
+                schedule.run_split(memory_cost, [&](std::size_t i, Index begin, Index count) {
+                    params[i].grad->reshaped().segment(begin, count).setZero();
+                });
+                forward(fit_x_, fit_out_, Mode::training);
+
+                if (fused) {
+                    loss = loss_->value_and_gradient_from_logits(*logits(), fit_out_, target, fit_dout_);
+                } else {
+                    loss = loss_->value(fit_out_, target);
+                    loss_->gradient(fit_out_, target, fit_dout_);
+                }
+                if (fused) backward_from_logits(fit_dout_, fit_dx_);
+                else backward(fit_dout_, fit_dx_);
             }
             loss += extra_loss();  // extra losses add their gradients inside their layers' backward
-
-            if (fused) backward_from_logits(fit_dout_, fit_dx_);
-            else backward(fit_dout_, fit_dx_);
             optimizer_->step(params);
 
             loss_sum += double(loss) * double(nb);
