@@ -2,6 +2,7 @@
 // Callbacks: small objects with optional hooks called by fit. A hook returning true stops
 // training (after the current batch or epoch). As ensmallen's callbacks and Keras' API.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -106,7 +107,6 @@ public:
         schedule_.plan(params_);
         last_finite_.resize(params_.size());
         spare_.resize(params_.size());
-        finite_.assign(params_.size(), 1);
         for (std::size_t i = 0; i < params_.size(); ++i) {  // both sized once here
             last_finite_[i] = *params_[i].value;
             spare_[i] = *params_[i].value;
@@ -115,8 +115,13 @@ public:
     bool on_batch_end(Sequential<S>&, const TrainingState& st) override {
         auto& params = params_;
         if (std::isfinite(st.batch_loss)) {
-            schedule_.run(memory_cost, [&](std::size_t i) { finite_[i] = copy_if_finite(*params[i].value, spare_[i]); });
-            if (std::all_of(finite_.begin(), finite_.end(), [](char f) { return f != 0; }))
+            // Each thread copies the parts the optimizer has just updated on it (the same split).
+            non_finite_.store(false, std::memory_order_relaxed);
+            schedule_.run_split(memory_cost, [&](std::size_t i, Index begin, Index count) {
+                if (!copy_if_finite(params[i].value->data() + begin, spare_[i].data() + begin, count))
+                    non_finite_.store(true, std::memory_order_relaxed);
+            });
+            if (!non_finite_.load(std::memory_order_relaxed))
                 last_finite_.swap(spare_);  // swaps the vectors' buffers: no copy, no allocation
             return false;
         }
@@ -138,14 +143,13 @@ public:
 private:
     // dst = src, and whether every value is finite, in one pass: 4096 values at a time are
     // copied, then summed times 0 while still in L1 (0·x is 0 for finite x, NaN for NaN or ±inf).
-    static bool copy_if_finite(const Matrix<S>& src, Matrix<S>& dst) {
+    static bool copy_if_finite(const S* src, S* dst, Index n) {
         using Chunk = Eigen::Array<S, Eigen::Dynamic, 1>;
-        const Index n = src.size();
         S probe = 0;
         for (Index i = 0; i < n; i += 4096) {
             const Index m = std::min<Index>(4096, n - i);
-            Eigen::Map<Chunk> d(dst.data() + i, m);
-            d = Eigen::Map<const Chunk>(src.data() + i, m);
+            Eigen::Map<Chunk> d(dst + i, m);
+            d = Eigen::Map<const Chunk>(src + i, m);
             probe += (d * S(0)).sum();
         }
         return probe == S(0);
@@ -157,7 +161,7 @@ private:
     std::vector<Param<S>> params_;
     ParamSchedule<S> schedule_;
     std::vector<Matrix<S>> last_finite_, spare_;
-    std::vector<char> finite_;  // per parameter, written by the threads of one batch's check
+    std::atomic<bool> non_finite_{false};  // set by any thread of one batch's check that finds one
 };
 
 /// Stop when `monitor` has not improved by more than min_delta for `patience` epochs.
