@@ -133,6 +133,9 @@ TEST_CASE("fit: models whose layers or loss cannot split samples keep the layer-
     // BCE on probabilities (no sigmoid to fuse with), and the categorical cross-entropy.
     REQUIRE_FALSE(plan(*with({dense8()}, bce, Activation::linear)));
     REQUIRE_FALSE(plan(*with({dense8()}, std::make_shared<CategoricalCrossEntropy<double>>(), Activation::softmax)));
+    // The same layer twice in the chain (its pass state would be overwritten).
+    auto square = std::make_shared<Dense<double>>(20, Activation::relu);
+    REQUIRE_FALSE(plan(*with({square, square}, bce, Activation::sigmoid)));
 }
 
 TEST_CASE("Losses: the per-sample pieces add up to value and gradient", "[losses][sample_parallel]") {

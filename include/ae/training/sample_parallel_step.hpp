@@ -125,6 +125,8 @@ private:
 
     bool collect(Layer<S>& layer) {
         if (auto* split = layer.sample_split()) {
+            // A layer used twice in the chain keeps one pass's state: leave it to the layer-by-layer step.
+            if (std::find(layers_.begin(), layers_.end(), split) != layers_.end()) return false;
             layers_.push_back(split);
             last_ = &layer;
             return true;
