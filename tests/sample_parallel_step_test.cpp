@@ -80,7 +80,7 @@ double max_weight_difference(Sequential<double>& a, Sequential<double>& b) {
 TEST_CASE("fit: a model of Dense layers trains in one parallel region per step, to the layer-by-layer weights",
           "[fit][threads][sample_parallel]") {
     const int before = max_threads();
-    const Md x = random_matrix(200, 150, 21, 0, 1), noisy_x = random_matrix(200, 150, 22, 0, 1);
+    const Md x = random_matrix(200, 168, 21, 0, 1), noisy_x = random_matrix(200, 168, 22, 0, 1);
     for (bool tied : {false, true})
         for (bool mse : {false, true})
             for (bool denoising : {false, true})
@@ -96,7 +96,7 @@ TEST_CASE("fit: a model of Dense layers trains in one parallel region per step, 
                     }
                     REQUIRE(ae::detail::SampleParallelStep<double>::plan(*a, *a->loss(), !mse) != nullptr);
                     REQUIRE(max_weight_difference(*a, *b) == 0.0);
-                    // 150 samples at batch 64: two full batches and one of 22 (split 16 + 6).
+                    // 168 samples at batch 64: two full batches, then 40 split unevenly (16 + 24 on 2 threads).
                     const Md& input = denoising ? noisy_x : x;
                     const History h = a->fit(input, x, {.epochs = 3, .batch_size = 64, .seed = 5, .verbose = 0});
                     const double reference_loss = layer_by_layer_fit(*b, input, x, 3, 64, 5);
