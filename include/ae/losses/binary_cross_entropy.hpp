@@ -48,7 +48,7 @@ public:
             return double(logit_losses(z.middleCols(c, n).array(), pred.middleCols(c, n).array(),
                                        target.middleCols(c, n).array()).sum());
         });
-        return S(sum / double(this->divisor(reduction_, z)));
+        return reduce(sum, z);
     }
     void gradient_from_logits(const Matrix<S>&, const Matrix<S>& pred, const Matrix<S>& target,
                               Matrix<S>& dz) const override {
