@@ -1,5 +1,5 @@
 # Dependencies of the ae target: Eigen 3.4 (required), OpenMP, zlib (for .gz IDX files) and
-# stb (for PNG/JPG), all from Debian packages: libeigen3-dev zlib1g-dev libstb-dev.
+# stb (for PNG/BMP), all from Debian packages: libeigen3-dev zlib1g-dev libstb-dev.
 find_package(Eigen3 3.4 REQUIRED NO_MODULE)
 find_package(OpenMP)
 find_package(ZLIB)

@@ -1,4 +1,4 @@
-// Fuzz target image (run by fuzz/ae_fuzz.cpp): ae::io::read_image (stb_image: PNG, JPEG, BMP), then to_column.
+// Fuzz target image (run by fuzz/ae_fuzz.cpp): ae::io::read_image (stb_image: PNG, BMP; JPEG is refused), then to_column.
 // Input: the file as it is.
 //
 // The pixel cap is 4 MiB instead of read_image's default 256 MiB: an 8 KiB input can declare

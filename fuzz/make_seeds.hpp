@@ -190,7 +190,7 @@ inline void image_seeds(const fs::path& dir, const fs::path& tmp) {
         ae::io::write_png(f.string(), img);
         put(dir / ("png_c" + std::to_string(c)), file_bytes(f));
     }
-    // stb writes BMP and JPEG too; the reader handles both.
+    // stb writes BMP and JPEG too: the reader decodes BMP and refuses JPEG.
     ae::io::Image img(4, 4, 3);
     for (std::size_t i = 0; i < img.pixels.size(); ++i) img.pixels[i] = std::uint8_t(i * 11);
     auto sink = [](void* ctx, void* data, int n) {

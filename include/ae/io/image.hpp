@@ -1,5 +1,5 @@
 #pragma once
-// Images: an 8-bit raster (Image), PNG/JPEG/BMP reading and atomic PNG writing through stb, and
+// Images: an 8-bit raster (Image), PNG/BMP reading and atomic PNG writing through stb, and
 // conversion to and from ae's image columns (Shape {H, W, C}, HWC order, values in [0, 1]).
 #include <algorithm>
 #include <cmath>
@@ -39,8 +39,8 @@
 #define STB_IMAGE_IMPLEMENTATION
 #define STBI_FAILURE_USERMSG
 // Only the formats ae reads: stb is compiled in every TU that includes ae, so less is faster.
+// Not JPEG: see detail::refuse_jpeg.
 #define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
 #define STBI_ONLY_BMP
 #define STBI_NO_LINEAR
 #define STBI_NO_HDR
@@ -131,52 +131,30 @@ inline void check_image(const Image& img, const std::string& who) {
                 "its include folder and define AE_HAVE_STB)");
 }
 
-/// Reject a JPEG whose Huffman tables (DHT segments) declare more than 256 codes. The stb that
-/// Debian ships (2022-09-08) writes one byte per declared code into a 257-byte array without
-/// checking the total, so such a file overflows stb's decoder state (found by fuzz_image; newer
-/// stb checks this). The walk follows the marker segments, skipping entropy-coded data after
-/// each scan, because a progressive JPEG may define tables between scans. It reads only what
-/// is present: a truncated file ends the walk and stb reports it.
-inline void check_jpeg_huffman_tables(const std::vector<std::uint8_t>& b, const std::string& path) {
-    // stb takes FF, any number of FF fill bytes, then D8 (start of image) as a JPEG.
+/// Refuse a JPEG before stb sees it. The stb that Debian 12 ships (2022-09-08) decodes corrupt
+/// JPEG files with undefined behaviour, and fuzzing kept finding more: a Huffman table of more
+/// than 256 codes overflowing its decoder state, its bit reader shifting by 33 bits, reads past
+/// its Huffman arrays (index 18 of 18, index 953 of 257). stb fixed such bugs upstream after that
+/// snapshot. Checking each case ahead of stb would only chase the next one, so ae does not decode JPEG, and refuses it
+/// even when the program brought its own stb (the same file behaves the same everywhere).
+/// stb takes FF, any number of FF fill bytes, then D8 (start of image) as a JPEG.
+inline void refuse_jpeg(const std::vector<std::uint8_t>& b, const std::string& path) {
     std::size_t p = 1;
     while (p < b.size() && b[p] == 0xFF) ++p;
     if (b.empty() || b[0] != 0xFF || p >= b.size() || b[p] != 0xD8) return;  // not a JPEG
-    ++p;
-    while (p + 4 <= b.size()) {
-        if (b[p] != 0xFF) {  // entropy-coded data: find the next marker that is not a stuffed 00 or RSTn
-            ++p;
-            continue;
-        }
-        const std::uint8_t marker = b[p + 1];
-        if (marker == 0x00 || marker == 0xFF || (marker >= 0xD0 && marker <= 0xD7)) {
-            p += marker == 0xFF ? 1 : 2;
-            continue;
-        }
-        if (marker == 0xD9) return;  // end of image
-        const std::size_t length = std::size_t(b[p + 2]) << 8 | b[p + 3];  // includes its own 2 bytes
-        const std::size_t end = std::min(b.size(), p + 2 + length);
-        if (marker == 0xC4) {
-            // As stb reads it: tables while the segment has bytes left, each 17 bytes of header
-            // read even past the segment's end (bytes past the file's end read as 0).
-            for (std::size_t t = p + 4; t < end;) {
-                std::size_t codes = 0;
-                for (std::size_t i = 1; i <= 16 && t + i < b.size(); ++i) codes += b[t + i];
-                if (codes > 256)
-                    throw FormatError("read_image: cannot decode '" + path + "' as JPEG: a Huffman table at byte " +
-                                      std::to_string(t) + " declares " + std::to_string(codes) +
-                                      " codes, expected at most 256");
-                t += 17 + codes;
-            }
-        }
-        p = end;
-    }
+    throw FormatError("read_image: '" + path +
+                      "' is a JPEG file; expected PNG or BMP (ae does not decode JPEG: the stb JPEG decoder "
+                      "of this system misbehaves on corrupt files). Convert it to PNG first");
 }
 
-/// Reject a PNG any of whose chunks claims more bytes than the file has left: stb grows its
-/// buffer to a chunk's declared length before reading it, so 111 bytes declaring a 1.7 GB IDAT
-/// chunk made it allocate 1.7 GB (found by fuzz_image). The walk stops at IEND, as stb does.
-inline void check_png_chunk_lengths(const std::vector<std::uint8_t>& b, const std::string& path) {
+/// Walk a PNG's chunks before stb does, up to IEND as stb does:
+/// - reject a chunk that claims more bytes than the file has left: stb grows its buffer to a
+///   chunk's declared length before reading it, so 111 bytes declaring a 1.7 GB IDAT chunk made
+///   it allocate 1.7 GB (found by fuzz_image);
+/// - drop empty IDAT chunks: stb copies an empty first IDAT into its still-null buffer, which is
+///   undefined (found by fuzz_image). An empty IDAT adds nothing to the image data, so dropping
+///   it changes no picture.
+inline void check_png_chunks(std::vector<std::uint8_t>& b, const std::string& path) {
     static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     if (b.size() < 8 || !std::equal(signature, signature + 8, b.begin())) return;  // not a PNG
     for (std::size_t p = 8; p + 8 <= b.size();) {
@@ -189,6 +167,10 @@ inline void check_png_chunk_lengths(const std::vector<std::uint8_t>& b, const st
                               std::to_string(p) + " declares " + std::to_string(length) + " bytes, but only " +
                               std::to_string(left) + " remain");
         if (type == "IEND") return;
+        if (type == "IDAT" && length == 0) {  // length, type and CRC, or as much of them as there is
+            b.erase(b.begin() + std::ptrdiff_t(p), b.begin() + std::ptrdiff_t(std::min(b.size(), p + 12)));
+            continue;
+        }
         p += 12 + std::size_t(length);  // length, type, data, CRC
     }
 }
@@ -200,8 +182,9 @@ inline void check_png_chunk_lengths(const std::vector<std::uint8_t>& b, const st
 /// picture of gigabytes, and stb allocates it before finding the pixel data missing.
 inline constexpr std::size_t default_max_image_bytes = std::size_t(1) << 28;
 
-/// Read a PNG, JPEG or BMP file (8 or 16 bits; 16 are reduced to 8) with the channels it has.
+/// Read a PNG or BMP file (8 or 16 bits; 16 are reduced to 8) with the channels it has.
 /// IoError when the file is missing or unreadable, FormatError when its contents do not decode
+/// (a JPEG file is refused with a FormatError that says so)
 /// or its header declares more than max_bytes of pixels (checked before anything is decoded).
 inline Image read_image(const std::string& path, std::size_t max_bytes = default_max_image_bytes) {
 #if defined(AE_HAVE_STB)
@@ -214,13 +197,13 @@ inline Image read_image(const std::string& path, std::size_t max_bytes = default
     if (bytes.empty()) throw FormatError("read_image: cannot decode '" + path + "': the file is empty");
     if (bytes.size() > static_cast<std::size_t>(INT32_MAX))
         throw FormatError("read_image: cannot decode '" + path + "': file larger than 2 GiB");
-    detail::check_jpeg_huffman_tables(bytes, path);  // before stb parses any of it
-    detail::check_png_chunk_lengths(bytes, path);
+    detail::refuse_jpeg(bytes, path);  // before stb parses any of it
+    detail::check_png_chunks(bytes, path);
     int w = 0, h = 0, c = 0;
     if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &c)) {
         const char* why = stbi_failure_reason();
         throw FormatError("read_image: cannot decode '" + path +
-                          "' as PNG, JPEG or BMP: " + (why ? why : "unknown reason"));
+                          "' as PNG or BMP: " + (why ? why : "unknown reason"));
     }
     const std::string declared = "'" + path + "' declares a " + std::to_string(w) + "x" + std::to_string(h) +
                                  " image of " + std::to_string(c) + " channel(s)";
@@ -236,7 +219,7 @@ inline Image read_image(const std::string& path, std::size_t max_bytes = default
     if (!data) {
         const char* why = stbi_failure_reason();
         throw FormatError("read_image: cannot decode '" + path +
-                          "' as PNG, JPEG or BMP: " + (why ? why : "unknown reason"));
+                          "' as PNG or BMP: " + (why ? why : "unknown reason"));
     }
     Image img;
     img.width = w, img.height = h, img.channels = c;
